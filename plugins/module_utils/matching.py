@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Decide which described rules a request selects. Pure: no AWS calls."""
+
+from collections import namedtuple
+
+MatchResult = namedtuple("MatchResult", ["matched", "unmatched_rule_ids", "unmatched_rules", "warnings"])
+MatchResult.__doc__ = """``matched`` keeps the described order; the rest keep the request's order."""
+
+
+def egress_rules_of(group_id, described_rules):
+    return [rule for rule in described_rules if rule.is_egress and rule.group_id == group_id]
+
+
+def match_egress_rules(group_id, described_rules, rule_ids=(), rules=(), revoke_all=False):
+    """Select the egress rules of ``group_id`` named by ID, by rule, or all of them.
+
+    A rule ID matches only an egress rule of this group: an ingress rule or
+    another group's rule is reported unmatched, never selected.
+    """
+    egress = egress_rules_of(group_id, described_rules)
+    described_by_id = dict((rule.rule_id, rule) for rule in described_rules)
+    egress_by_rule = {}
+    for described in egress:
+        egress_by_rule.setdefault(described.rule, []).append(described)
+
+    selected_ids = set(rule.rule_id for rule in egress) if revoke_all else set()
+    unmatched_rule_ids = []
+    warnings = []
+    for rule_id in rule_ids:
+        described = described_by_id.get(rule_id)
+        if described is not None and described in egress:
+            selected_ids.add(rule_id)
+            continue
+        unmatched_rule_ids.append(rule_id)
+        if described is not None and not described.is_egress:
+            warnings.append("%s is an ingress rule of %s and was left alone: this module revokes egress rules only"
+                            % (rule_id, group_id))
+
+    unmatched_rules = []
+    for requested in rules:
+        hits = [described for described in egress_by_rule.get(requested.rule, ())
+                if requested.group_owner is None or requested.group_owner == described.group_owner]
+        if hits:
+            selected_ids.update(described.rule_id for described in hits)
+        else:
+            unmatched_rules.append(requested)
+
+    matched = [rule for rule in egress if rule.rule_id in selected_ids]
+    return MatchResult(matched, unmatched_rule_ids, unmatched_rules, warnings)
