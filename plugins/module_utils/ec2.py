@@ -1,0 +1,238 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The EC2 client: connection options, botocore session and retries, API calls and their errors.
+
+Every botocore exception is turned into a ``NetguardAwsError`` with one line
+that says what to fix; nothing else in the collection sees botocore errors.
+"""
+
+import sys
+import traceback
+from contextlib import contextmanager
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.compat.version import LooseVersion
+
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
+
+try:
+    import botocore
+    import botocore.session
+    from botocore.config import Config
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionError as BotocoreConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        ProfileNotFound,
+        SSLError,
+    )
+except ImportError:
+    BOTOCORE_IMPORT_ERROR = traceback.format_exc()
+else:
+    BOTOCORE_IMPORT_ERROR = None
+
+# The first release whose EC2 model has RevokedSecurityGroupRules in the revoke response.
+MINIMUM_SDK_VERSION = "1.35.52"
+# Attempts per call, the first included, unless the AWS config file, AWS_MAX_ATTEMPTS or aws_config say otherwise.
+DEFAULT_MAX_ATTEMPTS = 5
+PAGE_SIZE = 1000
+
+_RULE_GONE_CODES = ("InvalidSecurityGroupRuleId.NotFound", "InvalidPermission.NotFound")
+_GROUP_GONE_CODES = ("InvalidGroup.NotFound", "InvalidGroupId.NotFound")
+_ACCESS_DENIED_CODES = ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException")
+_BAD_CREDENTIALS_CODES = ("AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException")
+_EXPIRED_CREDENTIALS_CODES = ("ExpiredToken", "ExpiredTokenException", "RequestExpired")
+_THROTTLING_CODES = ("RequestLimitExceeded", "Throttling", "ThrottlingException")
+
+
+def connection_argument_spec():
+    """The AWS connection options, with amazon.aws's names, aliases and environment fallbacks."""
+    return dict(
+        access_key=dict(type="str", aliases=["aws_access_key_id", "aws_access_key"], no_log=True,
+                        fallback=(env_fallback, ["AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"])),
+        secret_key=dict(type="str", aliases=["aws_secret_access_key", "aws_secret_key"], no_log=True,
+                        fallback=(env_fallback, ["AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"])),
+        session_token=dict(type="str", aliases=["aws_session_token"], no_log=True,
+                           fallback=(env_fallback, ["AWS_SESSION_TOKEN"])),
+        profile=dict(type="str", aliases=["aws_profile"], fallback=(env_fallback, ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"])),
+        region=dict(type="str", aliases=["aws_region"], fallback=(env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"])),
+        endpoint_url=dict(type="str", aliases=["aws_endpoint_url"], fallback=(env_fallback, ["AWS_URL"])),
+        validate_certs=dict(type="bool", default=True),
+        aws_ca_bundle=dict(type="path", fallback=(env_fallback, ["AWS_CA_BUNDLE"])),
+        aws_config=dict(type="dict"),
+    )
+
+
+CONNECTION_REQUIRED_TOGETHER = [["access_key", "secret_key"]]
+
+
+def sdk_problem():
+    """Why botocore cannot be used here, or None. Checked before any other work."""
+    if BOTOCORE_IMPORT_ERROR is not None:
+        return missing_required_lib("botocore>=%s (install boto3>=%s)" % (MINIMUM_SDK_VERSION, MINIMUM_SDK_VERSION))
+    if LooseVersion(botocore.__version__) < LooseVersion(MINIMUM_SDK_VERSION):
+        return ("botocore %s on %s is too old: netguard.aws needs botocore>=%s and boto3>=%s, the first "
+                "releases whose revoke response reports RevokedSecurityGroupRules"
+                % (botocore.__version__, sys.executable, MINIMUM_SDK_VERSION, MINIMUM_SDK_VERSION))
+    return None
+
+
+def ec2_client(params):
+    """Create an EC2 client from the connection options. Makes no API call."""
+    try:
+        session = botocore.session.Session(profile=params.get("profile"))
+        config = _client_config(session, params.get("aws_config"))
+        if not params.get("validate_certs", True):
+            verify = False
+        else:
+            verify = params.get("aws_ca_bundle") or None
+        return session.create_client(
+            "ec2",
+            region_name=params.get("region"),
+            endpoint_url=params.get("endpoint_url"),
+            verify=verify,
+            aws_access_key_id=params.get("access_key"),
+            aws_secret_access_key=params.get("secret_key"),
+            aws_session_token=params.get("session_token"),
+            config=config,
+        )
+    except ProfileNotFound:
+        raise NetguardAwsError("profile %s is not in the AWS config or credentials files" % quoted(params["profile"]))
+    except NoRegionError:
+        raise NetguardAwsError("no AWS region is set: give region, or set AWS_REGION, or a region in the profile")
+    except ValueError as error:
+        if "endpoint" in str(error).lower():
+            raise NetguardAwsError("endpoint_url %s is not a valid URL" % quoted(params.get("endpoint_url")))
+        raise NetguardAwsError("cannot create the EC2 client: %s" % error)
+
+
+def _client_config(session, aws_config):
+    """botocore's standard retry mode, unless configured otherwise; then ``aws_config`` on top."""
+    retries = {}
+    if session.get_config_variable("retry_mode") == "legacy":
+        retries["mode"] = "standard"
+    if session.get_config_variable("max_attempts") is None:
+        retries["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
+    settings = dict(aws_config or {})
+    requested_retries = settings.pop("retries", None) or {}
+    if "max_attempts" in requested_retries:
+        # botocore's max_attempts counts retries, total_max_attempts also the first call; the user's wins.
+        retries.pop("total_max_attempts", None)
+    retries.update(requested_retries)
+    try:
+        return Config(retries=retries, user_agent_extra="netguard.aws", **settings)
+    except TypeError as error:
+        raise NetguardAwsError("aws_config %s is not a valid botocore configuration: %s" % (quoted(str(aws_config)), error))
+
+
+@contextmanager
+def aws_errors(action, group_id=None):
+    """Turn botocore exceptions raised inside into one-line ``NetguardAwsError``s.
+
+    ``action`` is the IAM action of the call (``ec2:DescribeSecurityGroupRules``).
+    """
+    on_group = " on %s" % group_id if group_id else ""
+    try:
+        yield
+    except ClientError as error:
+        raise _client_error(error, action, on_group)
+    except NoCredentialsError:
+        raise NetguardAwsError("no AWS credentials found: give access_key and secret_key or profile, or set "
+                               "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE")
+    except SSLError as error:
+        raise NetguardAwsError("TLS verification failed for the EC2 endpoint: set aws_ca_bundle to the CA that "
+                               "signed it (%s)" % error)
+    except BotocoreConnectionError as error:
+        raise NetguardAwsError("cannot reach the EC2 endpoint: %s; check endpoint_url, region and the network" % error)
+    except BotoCoreError as error:
+        raise NetguardAwsError("%s%s failed: %s" % (action, on_group, error))
+
+
+def _client_error(error, action, on_group):
+    code = error_code(error)
+    message = error.response.get("Error", {}).get("Message", "")
+    attempts = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+    if code in _ACCESS_DENIED_CODES:
+        text = "access denied: %s%s is not allowed; grant %s in the caller's IAM policy (%s: %s)" % (
+            action, on_group, action, code, message)
+    elif code in _BAD_CREDENTIALS_CODES:
+        text = "AWS rejected the credentials (%s: %s): check access_key and secret_key, profile, or the AWS_* " \
+               "environment variables" % (code, message)
+    elif code in _EXPIRED_CREDENTIALS_CODES:
+        text = "the AWS credentials have expired (%s): refresh session_token or the profile's session" % code
+    elif code in _THROTTLING_CODES:
+        text = "AWS kept throttling %s%s (%s) after %d attempts: retry later, or raise " \
+               "aws_config.retries.max_attempts" % (action, on_group, code, attempts)
+    else:
+        text = "%s%s failed: %s: %s" % (action, on_group, code, message)
+    return NetguardAwsError(text, error_code=code)
+
+
+def error_code(error):
+    return error.response.get("Error", {}).get("Code", "")
+
+
+class RulesGone(Exception):
+    """A revoke named a rule that no longer exists (removed meanwhile by someone else)."""
+
+
+class Ec2Api:
+    """The EC2 calls this collection makes, with paging and error translation."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def security_group_rules(self, group_ids):
+        """Every rule (ingress and egress) of the groups, in as few paginated calls as the API allows."""
+        action = "ec2:DescribeSecurityGroupRules"
+        with aws_errors(action, ", ".join(group_ids)):
+            paginator = self.client.get_paginator("describe_security_group_rules")
+            pages = paginator.paginate(
+                Filters=[{"Name": "group-id", "Values": list(group_ids)}],
+                PaginationConfig={"PageSize": PAGE_SIZE},
+            )
+            return [rule for page in pages for rule in page.get("SecurityGroupRules", [])]
+
+    def security_groups(self, filters):
+        """The groups matching ``DescribeSecurityGroups`` filters (a list of Name/Values dicts)."""
+        with aws_errors("ec2:DescribeSecurityGroups"):
+            paginator = self.client.get_paginator("describe_security_groups")
+            pages = paginator.paginate(Filters=filters, PaginationConfig={"PageSize": PAGE_SIZE})
+            return [group for page in pages for group in page.get("SecurityGroups", [])]
+
+    def group_exists(self, group_id):
+        with aws_errors("ec2:DescribeSecurityGroups", group_id):
+            try:
+                self.client.describe_security_groups(GroupIds=[group_id])
+            except ClientError as error:
+                if error_code(error) in _GROUP_GONE_CODES:
+                    return False
+                raise
+        return True
+
+    def revoke_egress(self, group_id, rule_ids, dry_run=False):
+        """Revoke the rules by ID; return the response (``{}`` for a permitted dry run).
+
+        Raises ``RulesGone`` when any of the rules no longer exists: AWS then
+        revokes none of them.
+        """
+        action = "ec2:RevokeSecurityGroupEgress"
+        with aws_errors(action, group_id):
+            try:
+                return self.client.revoke_security_group_egress(
+                    GroupId=group_id, SecurityGroupRuleIds=list(rule_ids), DryRun=dry_run)
+            except ClientError as error:
+                code = error_code(error)
+                if code == "DryRunOperation":
+                    return {}
+                if code in _RULE_GONE_CODES:
+                    raise RulesGone(code)
+                if dry_run and code in _ACCESS_DENIED_CODES:
+                    raise NetguardAwsError(
+                        "check mode: %s on %s is denied, so the real run would fail; grant %s in the caller's "
+                        "IAM policy (%s)" % (action, group_id, action, code), error_code=code)
+                raise

@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Turn validated module parameters into a revoke request: which group, which rules.
+
+Every check on the user's input that the argument spec cannot express lives
+here, so that bad input fails before any API call.
+"""
+
+from collections import namedtuple
+
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
+from ansible_collections.netguard.aws.plugins.module_utils.rules import (
+    PREFIX_LIST_ID,
+    REFERENCED_GROUP_ID,
+    REFERENCED_GROUP_NAME,
+    EgressRule,
+    account_id,
+    aws_id,
+    canonical_cidr,
+    canonical_protocol,
+    checked_ports,
+    invalid,
+    is_aws_id,
+    parse_port,
+)
+
+SHORTHAND_OPTIONS = ("protocol", "port", "cidr", "destination_group", "group_owner", "prefix_list_id")
+RULE_SELECTORS = ("security_group_rule_ids", "ip_permissions") + SHORTHAND_OPTIONS + ("revoke_all",)
+
+RequestedRule = namedtuple("RequestedRule", ["rule", "group_owner"])
+RequestedRule.__doc__ = """A rule to revoke; ``group_owner`` narrows a referenced group to one account."""
+
+RevokeRequest = namedtuple(
+    "RevokeRequest", ["group_id", "group_name", "vpc_id", "rule_ids", "rules", "revoke_all", "warnings"]
+)
+
+
+def parse_revoke_request(params):
+    """Check everything that can be checked locally and return a ``RevokeRequest``."""
+    warnings = []
+    group_id = params.get("group_id")
+    if group_id is not None:
+        aws_id(group_id, "group_id", "sg")
+    group_name = params.get("group_name")
+    if group_name is not None:
+        _group_name(group_name, "group_name")
+    vpc_id = params.get("vpc_id")
+    if vpc_id is not None:
+        aws_id(vpc_id, "vpc_id", "vpc")
+
+    for option in ("security_group_rule_ids", "ip_permissions", "cidr"):
+        if params.get(option) is not None and not params[option]:
+            raise NetguardAwsError("%s is empty: list at least one entry, or leave the option out" % option)
+
+    rule_ids = []
+    for index, rule_id in enumerate(params.get("security_group_rule_ids") or ()):
+        aws_id(rule_id, "security_group_rule_ids[%d]" % index, "sgr")
+        if rule_id not in rule_ids:
+            rule_ids.append(rule_id)
+
+    rules = []
+    for index, permission in enumerate(params.get("ip_permissions") or ()):
+        rules.extend(_ip_permission_rules(permission, "ip_permissions[%d]" % index, warnings))
+    if params.get("protocol") is not None:
+        rules.extend(_shorthand_rules(params, warnings))
+
+    revoke_all = bool(params.get("revoke_all"))
+    if not (rule_ids or rules or revoke_all):
+        raise NetguardAwsError("revoke_all is false and no rule is selected: set revoke_all=true, or give "
+                               "security_group_rule_ids, ip_permissions or protocol with a destination")
+    return RevokeRequest(group_id, group_name, vpc_id, tuple(rule_ids), tuple(_unique(rules)), revoke_all, warnings)
+
+
+def _unique(items):
+    seen = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _group_name(value, option):
+    if not isinstance(value, str) or not value or len(value) > 255:
+        raise invalid(option, value, "is not a security group name: expected 1 to 255 characters")
+    if value.startswith("sg-"):
+        raise invalid(option, value, "is neither a security group ID ('sg-' and 8 or 17 lower-case hex digits) "
+                      "nor a name (names cannot start with 'sg-')")
+    return value
+
+
+def _cidr_destination(value, option, warnings, version=None):
+    destination_type, cidr = canonical_cidr(value, option, version)
+    if cidr != value:
+        warnings.append("%s %s was canonicalised to '%s', the form AWS stores" % (option, quoted(value), cidr))
+    return destination_type, cidr
+
+
+def _group_destination(value, option):
+    """An ``sg-`` ID, or a group name to resolve in the target group's VPC."""
+    if is_aws_id(value, "sg"):
+        return REFERENCED_GROUP_ID, value
+    return REFERENCED_GROUP_NAME, _group_name(value, option)
+
+
+def _ip_permission_rules(permission, where, warnings):
+    protocol = canonical_protocol(permission["ip_protocol"], where + ".ip_protocol")
+    ports = checked_ports(protocol, permission.get("from_port"), permission.get("to_port"), where + ".from_port/to_port")
+    destinations = []
+    for index, ip_range in enumerate(permission.get("ip_ranges") or ()):
+        option = "%s.ip_ranges[%d].cidr_ip" % (where, index)
+        destinations.append((_cidr_destination(ip_range["cidr_ip"], option, warnings, version=4), None))
+    for index, ip_range in enumerate(permission.get("ipv6_ranges") or ()):
+        option = "%s.ipv6_ranges[%d].cidr_ipv6" % (where, index)
+        destinations.append((_cidr_destination(ip_range["cidr_ipv6"], option, warnings, version=6), None))
+    for index, prefix_list in enumerate(permission.get("prefix_list_ids") or ()):
+        option = "%s.prefix_list_ids[%d].prefix_list_id" % (where, index)
+        destinations.append(((PREFIX_LIST_ID, aws_id(prefix_list["prefix_list_id"], option, "pl")), None))
+    for index, pair in enumerate(permission.get("user_id_group_pairs") or ()):
+        option = "%s.user_id_group_pairs[%d]" % (where, index)
+        if pair.get("group_id") is not None:
+            destination = (REFERENCED_GROUP_ID, aws_id(pair["group_id"], option + ".group_id", "sg"))
+        else:
+            destination = (REFERENCED_GROUP_NAME, _group_name(pair["group_name"], option + ".group_name"))
+        owner = pair.get("user_id")
+        if owner is not None:
+            account_id(owner, option + ".user_id")
+        destinations.append((destination, owner))
+    if not destinations:
+        raise NetguardAwsError("%s has no destination: give ip_ranges, ipv6_ranges, prefix_list_ids or "
+                               "user_id_group_pairs" % where)
+    return [RequestedRule(EgressRule(protocol, ports[0], ports[1], *destination), owner)
+            for destination, owner in destinations]
+
+
+def _shorthand_rules(params, warnings):
+    protocol = canonical_protocol(params["protocol"], "protocol")
+    from_port, to_port = parse_port(params.get("port"), protocol, "port")
+    owner = params.get("group_owner")
+    if owner is not None:
+        account_id(owner, "group_owner")
+    destinations = []
+    for index, cidr in enumerate(params.get("cidr") or ()):
+        option = "cidr" if len(params["cidr"]) == 1 else "cidr[%d]" % index
+        destinations.append((_cidr_destination(cidr, option, warnings), None))
+    if params.get("destination_group") is not None:
+        destinations.append((_group_destination(params["destination_group"], "destination_group"), owner))
+    if params.get("prefix_list_id") is not None:
+        destinations.append(((PREFIX_LIST_ID, aws_id(params["prefix_list_id"], "prefix_list_id", "pl")), None))
+    if not destinations:
+        raise invalid("protocol", params["protocol"], "needs a destination: give cidr, destination_group or "
+                      "prefix_list_id")
+    return [RequestedRule(EgressRule(protocol, from_port, to_port, *destination), owner)
+            for destination, owner in destinations]

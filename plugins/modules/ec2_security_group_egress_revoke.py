@@ -1,0 +1,570 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: ec2_security_group_egress_revoke
+short_description: Remove egress rules from an EC2 security group
+version_added: 0.1.0
+description:
+  - Removes outbound (egress) rules from one EC2 security group with the C(RevokeSecurityGroupEgress) API,
+    and only those rules; ingress rules and other groups' rules are never touched.
+  - Select rules by ID (O(security_group_rule_ids)), by properties in the API's shape (O(ip_permissions),
+    snake_case or CamelCase), by the AWS CLI's shorthand (O(protocol), O(port), O(cidr), O(destination_group),
+    O(prefix_list_id)), or all of them (O(revoke_all)). IDs, O(ip_permissions) and the shorthand combine.
+  - Requested rules are normalised before they are compared with the group's rules, so that any spelling of
+    the same rule matches it. Protocol names and numbers are the same protocol (V(tcp) and V(6));
+    V(all) and V(-1) are every protocol; CIDRs are compared in canonical form (V(10.1.5.5/16) is
+    V(10.1.0.0/16)); a tcp or udp rule for every port matches whether AWS stores it as 0-65535 or -1.
+    Descriptions are ignored for matching, as AWS does.
+  - Every input is checked before any API call; bad input fails the task with a message naming the option
+    and the value, and changes nothing.
+  - The group's rules are read with one paginated C(DescribeSecurityGroupRules) call. When nothing matches,
+    the task reports RV(ignore:changed=false) and makes no write call; otherwise one C(RevokeSecurityGroupEgress)
+    call removes the matched rules by ID.
+  - If a matched rule is removed by someone else between that read and the revoke, the module reads the
+    group again and revokes what remains.
+author:
+  - Netguard maintainers (@netguard)
+extends_documentation_fragment:
+  - netguard.aws.connection
+  - ansible.builtin.action_common_attributes
+options:
+  group_id:
+    description:
+      - ID of the security group, V(sg-) followed by 8 or 17 hex digits.
+      - Exactly one of O(group_id) and O(group_name) is required.
+    type: str
+  group_name:
+    description:
+      - Name of the security group, looked up with C(DescribeSecurityGroups).
+      - It is an error when no group or more than one group has this name; set O(vpc_id) to choose between
+        groups of the same name in several VPCs.
+    type: str
+  vpc_id:
+    description:
+      - The VPC in which to look up O(group_name).
+    type: str
+  security_group_rule_ids:
+    description:
+      - IDs of egress rules of this group to remove, V(sgr-) followed by 8 or 17 hex digits, as listed by
+        C(aws ec2 describe-security-group-rules).
+      - An ID of an ingress rule, or of another group's rule, is never revoked; it is reported in RV(unmatched).
+    type: list
+    elements: str
+    aliases: [rule_ids]
+  ip_permissions:
+    description:
+      - Rules to remove, in the shape of the API's C(IpPermissions).
+      - Each key may be written in snake_case (V(ip_protocol), V(ip_ranges), V(cidr_ip)) or in the CamelCase
+        of AWS JSON (V(IpProtocol), V(IpRanges), V(CidrIp)), so output of the AWS CLI can be pasted.
+      - Each entry expands to one rule per destination; each entry needs at least one destination.
+      - Cannot be used with the shorthand options O(protocol), O(port), O(cidr), O(destination_group),
+        O(group_owner) and O(prefix_list_id).
+    type: list
+    elements: dict
+    suboptions:
+      ip_protocol:
+        description:
+          - V(tcp) (V(6)), V(udp) (V(17)), V(icmp) (V(1)), V(icmpv6) (V(58)), V(all) (V(-1)), or another
+            protocol number from 0 to 255. Case does not matter.
+        type: raw
+        required: true
+        aliases: [IpProtocol]
+      from_port:
+        description:
+          - First port of the range for tcp and udp (0-65535), or the ICMP type (-1 for all types).
+          - Give O(ip_permissions[].from_port) and O(ip_permissions[].to_port) together, or neither;
+            neither means every port, or every ICMP type and code.
+          - Protocol all and numbered protocols other than tcp, udp, icmp and icmpv6 take no port
+            (or -1 for both, as AWS describes them).
+        type: int
+        aliases: [FromPort]
+      to_port:
+        description:
+          - Last port of the range for tcp and udp, or the ICMP code (-1 for every code of the type).
+        type: int
+        aliases: [ToPort]
+      ip_ranges:
+        description: IPv4 destinations.
+        type: list
+        elements: dict
+        aliases: [IpRanges]
+        suboptions:
+          cidr_ip:
+            description: An IPv4 CIDR block.
+            type: str
+            required: true
+            aliases: [CidrIp]
+          description:
+            description: Accepted and ignored, as AWS ignores it when matching.
+            type: str
+            aliases: [Description]
+      ipv6_ranges:
+        description: IPv6 destinations.
+        type: list
+        elements: dict
+        aliases: [Ipv6Ranges]
+        suboptions:
+          cidr_ipv6:
+            description: An IPv6 CIDR block.
+            type: str
+            required: true
+            aliases: [CidrIpv6]
+          description:
+            description: Accepted and ignored, as AWS ignores it when matching.
+            type: str
+            aliases: [Description]
+      prefix_list_ids:
+        description: Managed prefix list destinations.
+        type: list
+        elements: dict
+        aliases: [PrefixListIds]
+        suboptions:
+          prefix_list_id:
+            description: A prefix list ID, V(pl-) followed by 8 or 17 hex digits.
+            type: str
+            required: true
+            aliases: [PrefixListId]
+          description:
+            description: Accepted and ignored, as AWS ignores it when matching.
+            type: str
+            aliases: [Description]
+      user_id_group_pairs:
+        description:
+          - Security group destinations.
+        type: list
+        elements: dict
+        aliases: [UserIdGroupPairs]
+        suboptions:
+          group_id:
+            description:
+              - ID of the referenced group. Takes precedence over O(ip_permissions[].user_id_group_pairs[].group_name).
+            type: str
+            aliases: [GroupId]
+          group_name:
+            description:
+              - Name of the referenced group, looked up in the VPC of the target group.
+            type: str
+            aliases: [GroupName]
+          user_id:
+            description:
+              - AWS account that owns the referenced group. When given, only a rule referencing the group in
+                this account matches.
+            type: str
+            aliases: [UserId]
+          description:
+            description: Accepted and ignored, as AWS ignores it when matching.
+            type: str
+            aliases: [Description]
+          vpc_id:
+            description: Accepted and ignored, so that AWS output can be pasted.
+            type: str
+            aliases: [VpcId]
+          vpc_peering_connection_id:
+            description: Accepted and ignored, so that AWS output can be pasted.
+            type: str
+            aliases: [VpcPeeringConnectionId]
+          peering_status:
+            description: Accepted and ignored, so that AWS output can be pasted.
+            type: str
+            aliases: [PeeringStatus]
+  protocol:
+    description:
+      - Shorthand, as in C(aws ec2 revoke-security-group-egress --protocol).
+      - The protocol of the rules to remove, with the forms of O(ip_permissions[].ip_protocol);
+        a number may be given as a string or an integer.
+      - Required when any other shorthand option is given, together with at least one destination
+        (O(cidr), O(destination_group) or O(prefix_list_id)). Each destination is one rule.
+    type: raw
+  port:
+    description:
+      - Shorthand. For tcp and udp, a port V(443) or a range V(1024-2048); V(all) or V(-1) for every port.
+      - For icmp and icmpv6, a type V(8) (any code of that type), V(type-code) such as V(3-4),
+        or V(all) or V(-1) for every type and code.
+      - Not allowed with protocol all or another numbered protocol, which cover every port.
+      - When omitted, every port (every ICMP type and code).
+      - An integer (V(443)) or a string (V("443")); either is taken as written, without conversion warnings.
+    type: raw
+  cidr:
+    description:
+      - Shorthand. IPv4 or IPv6 CIDR blocks (the family is detected), as a list or as one string.
+      - A CIDR with host bits set, such as V(10.1.5.5/16), is matched as its canonical form V(10.1.0.0/16),
+        which AWS stores, with a warning naming both.
+    type: list
+    elements: str
+  destination_group:
+    description:
+      - Shorthand. A referenced security group, by V(sg-) ID or by name in the VPC of the target group.
+    type: str
+    aliases: [source_group]
+  group_owner:
+    description:
+      - Shorthand. AWS account ID that owns O(destination_group); when given, only a rule referencing the
+        group in this account matches.
+    type: str
+  prefix_list_id:
+    description:
+      - Shorthand. A managed prefix list destination, V(pl-) followed by 8 or 17 hex digits.
+    type: str
+  revoke_all:
+    description:
+      - Remove every egress rule of the group, which then allows no outbound traffic.
+      - Cannot be combined with the other rule options.
+    type: bool
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Sends the revoke with C(DryRun=true), so that a missing C(ec2:RevokeSecurityGroupEgress) permission
+        fails the check as it would fail the real run. Nothing is removed; RV(revoked_rules) lists what would be.
+  diff_mode:
+    support: full
+    details:
+      - Shows the group's egress rules before and after, one sorted line per rule.
+  platform:
+    support: full
+    platforms: aws
+notes:
+  - "IAM permissions: C(ec2:DescribeSecurityGroupRules) and C(ec2:RevokeSecurityGroupEgress), also in check mode;
+    C(ec2:DescribeSecurityGroups) when a group is given by name, or when the group turns out to have no rules
+    (to tell an empty group from a missing one)."
+  - A group that does not exist is an error, never a silent success.
+  - RV(ignore:changed) is V(true) only when AWS reports the rules as revoked (C(RevokedSecurityGroupRules)); on
+    endpoints that do not return that field, a successful revoke by rule IDs means all of them went.
+seealso:
+  - name: RevokeSecurityGroupEgress API
+    description: The API call this module makes.
+    link: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupEgress.html
+  - name: aws ec2 revoke-security-group-egress
+    description: The AWS CLI command whose shorthand options this module follows.
+    link: https://docs.aws.amazon.com/cli/latest/reference/ec2/revoke-security-group-egress.html
+"""
+
+EXAMPLES = r"""
+# Ad hoc, from a shell:
+#   ansible localhost -m netguard.aws.ec2_security_group_egress_revoke \
+#     -a "group_id=sg-0123456789abcdef0 protocol=tcp port=443 cidr=10.0.0.0/16"
+# Review first: add --check --diff to print the rules that would go, and remove nothing.
+
+- name: Remove the default allow-all egress rules (IPv4 and IPv6)
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    protocol: all
+    cidr:
+      - 0.0.0.0/0
+      - ::/0
+
+- name: Remove HTTPS to one network
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    protocol: tcp
+    port: 443
+    cidr: 10.0.0.0/16
+
+- name: Remove rules by ID, as listed by aws ec2 describe-security-group-rules
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    rule_ids:
+      - sgr-0123456789abcdef0
+      - sgr-0fedcba9876543210
+
+- name: Remove rules given in snake_case
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    ip_permissions:
+      - ip_protocol: tcp
+        from_port: 5432
+        to_port: 5432
+        user_id_group_pairs:
+          - group_id: sg-0aaaaaaaaaaaaaaaa
+      - ip_protocol: udp
+        from_port: 53
+        to_port: 53
+        ip_ranges:
+          - cidr_ip: 10.0.0.2/32
+        ipv6_ranges:
+          - cidr_ipv6: fd00::2/128
+
+- name: Remove rules pasted from AWS JSON (CamelCase)
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    ip_permissions:
+      - IpProtocol: tcp
+        FromPort: 80
+        ToPort: 80
+        IpRanges:
+          - CidrIp: 10.0.0.0/16
+            Description: legacy web
+
+- name: Remove traffic to a group referenced by name, and to a prefix list
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_name: app
+    vpc_id: vpc-0123456789abcdef0
+    protocol: tcp
+    port: 1024-65535
+    destination_group: batch-workers
+    prefix_list_id: pl-0123456789abcdef0
+
+- name: Remove ICMP echo requests (type 8, any code) to anywhere
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    protocol: icmp
+    port: 8
+    cidr: 0.0.0.0/0
+
+- name: Lock a group down, removing every egress rule
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    revoke_all: true
+
+- name: Show what would be removed, removing nothing (check mode)
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    protocol: all
+    cidr: 0.0.0.0/0
+  check_mode: true
+  register: preview
+
+- name: Print the rules that would go
+  ansible.builtin.debug:
+    var: preview.revoked_rules
+
+- name: Set the connection once for every task of the collection
+  module_defaults:
+    group/netguard.aws.aws:
+      region: eu-west-1
+      profile: security-admin
+  block:
+    - name: Remove outbound SMTP
+      netguard.aws.ec2_security_group_egress_revoke:
+        group_id: sg-0123456789abcdef0
+        protocol: tcp
+        port: 25
+        cidr: 0.0.0.0/0
+      register: removed
+
+    - name: Put the removed rules back (undo), with the AWS CLI
+      ansible.builtin.command:
+        argv:
+          - aws
+          - ec2
+          - authorize-security-group-egress
+          - --group-id
+          - "{{ removed.group_id }}"
+          - --ip-permissions
+          - "{{ removed.revoked_ip_permissions | to_json }}"
+      when: removed.revoked_ip_permissions | length > 0
+      changed_when: true
+"""
+
+RETURN = r"""
+group_id:
+  description: ID of the security group.
+  returned: success
+  type: str
+  sample: sg-0123456789abcdef0
+revoked_rules:
+  description:
+    - The egress rules removed, as AWS described them; in check mode, the rules that would be removed.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    security_group_rule_id:
+      description: ID of the rule.
+      type: str
+      sample: sgr-0123456789abcdef0
+    ip_protocol:
+      description: Protocol, as AWS describes it (V(-1) for all).
+      type: str
+      sample: tcp
+    from_port:
+      description: First port, or ICMP type; V(-1) for all.
+      type: int
+      sample: 443
+    to_port:
+      description: Last port, or ICMP code; V(-1) for all.
+      type: int
+      sample: 443
+    cidr_ipv4:
+      description: IPv4 destination, for such a rule.
+      type: str
+      sample: 10.0.0.0/16
+    cidr_ipv6:
+      description: IPv6 destination, for such a rule.
+      type: str
+      sample: "2001:db8::/32"
+    prefix_list_id:
+      description: Prefix list destination, for such a rule.
+      type: str
+      sample: pl-0123456789abcdef0
+    referenced_group_id:
+      description: Security group destination, for such a rule.
+      type: str
+      sample: sg-0aaaaaaaaaaaaaaaa
+    description:
+      description: The rule's description, or V(null).
+      type: str
+      sample: web servers
+  sample:
+    - security_group_rule_id: sgr-0123456789abcdef0
+      ip_protocol: tcp
+      from_port: 443
+      to_port: 443
+      cidr_ipv4: 10.0.0.0/16
+      description: web servers
+revoked_ip_permissions:
+  description:
+    - The removed rules in the API's C(IpPermissions) shape, descriptions kept. Passing it to
+      C(authorize-security-group-egress --ip-permissions) or C(authorize_security_group_egress(IpPermissions=...))
+      restores exactly these rules.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - IpProtocol: tcp
+      FromPort: 443
+      ToPort: 443
+      IpRanges:
+        - CidrIp: 10.0.0.0/16
+          Description: web servers
+unmatched:
+  description:
+    - Requested rules and rule IDs that matched no egress rule of the group, normalised.
+    - A rule ID comes as C(security_group_rule_id) alone; a rule with the keys of RV(revoked_rules)
+      except the ID and description, plus C(group_owner) when one was requested.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - security_group_rule_id: sgr-0fedcba9876543210
+    - ip_protocol: tcp
+      from_port: 22
+      to_port: 22
+      cidr_ipv4: 10.1.0.0/16
+unknown_ip_permissions:
+  description:
+    - Permissions AWS reported as not revoked (C(UnknownIpPermissions)), in the API's shape; empty when
+      the endpoint does not return the field.
+  returned: success
+  type: list
+  elements: dict
+  sample: []
+egress_rules:
+  description:
+    - The group's egress rules after the change, in the shape of RV(revoked_rules); in check mode, as they
+      would be.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - security_group_rule_id: sgr-0aaaaaaaaaaaaaaaa
+      ip_protocol: "-1"
+      from_port: -1
+      to_port: -1
+      cidr_ipv6: "::/0"
+      description: null
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import (
+    CONNECTION_REQUIRED_TOGETHER,
+    connection_argument_spec,
+    ec2_client,
+    sdk_problem,
+)
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.request import (
+    RULE_SELECTORS,
+    SHORTHAND_OPTIONS,
+    parse_revoke_request,
+)
+from ansible_collections.netguard.aws.plugins.module_utils.revoke import revoke_egress
+
+
+def _ignored(*aliases):
+    return dict(type="str", aliases=list(aliases))
+
+
+def _destination_list(alias, key, key_alias):
+    return dict(type="list", elements="dict", aliases=[alias], options={
+        key: dict(type="str", required=True, aliases=[key_alias]),
+        "description": _ignored("Description"),
+    })
+
+
+ARGUMENT_SPEC = dict(
+    group_id=dict(type="str"),
+    group_name=dict(type="str"),
+    vpc_id=dict(type="str"),
+    security_group_rule_ids=dict(type="list", elements="str", aliases=["rule_ids"]),
+    ip_permissions=dict(type="list", elements="dict", options=dict(
+        ip_protocol=dict(type="raw", required=True, aliases=["IpProtocol"]),
+        from_port=dict(type="int", aliases=["FromPort"]),
+        to_port=dict(type="int", aliases=["ToPort"]),
+        ip_ranges=_destination_list("IpRanges", "cidr_ip", "CidrIp"),
+        ipv6_ranges=_destination_list("Ipv6Ranges", "cidr_ipv6", "CidrIpv6"),
+        prefix_list_ids=_destination_list("PrefixListIds", "prefix_list_id", "PrefixListId"),
+        user_id_group_pairs=dict(type="list", elements="dict", aliases=["UserIdGroupPairs"], options=dict(
+            group_id=dict(type="str", aliases=["GroupId"]),
+            group_name=dict(type="str", aliases=["GroupName"]),
+            user_id=dict(type="str", aliases=["UserId"]),
+            description=_ignored("Description"),
+            vpc_id=_ignored("VpcId"),
+            vpc_peering_connection_id=_ignored("VpcPeeringConnectionId"),
+            peering_status=_ignored("PeeringStatus"),
+        ), required_one_of=[["group_id", "group_name"]]),
+    ), required_together=[["from_port", "to_port"]]),
+    # raw: YAML integers and strings are both taken as written, without conversion warnings.
+    protocol=dict(type="raw"),
+    port=dict(type="raw"),
+    cidr=dict(type="list", elements="str"),
+    destination_group=dict(type="str", aliases=["source_group"]),
+    group_owner=dict(type="str"),
+    prefix_list_id=dict(type="str"),
+    revoke_all=dict(type="bool"),
+)
+ARGUMENT_SPEC.update(connection_argument_spec())
+
+# Everything AnsibleModule checks before the module's own code runs; also used to
+# validate arguments the same way outside a module run.
+MODULE_KWARGS = dict(
+    argument_spec=ARGUMENT_SPEC,
+    mutually_exclusive=(
+        [["group_id", "group_name"]]
+        + [["ip_permissions", option] for option in SHORTHAND_OPTIONS]
+        + [["revoke_all", option] for option in RULE_SELECTORS if option != "revoke_all"]
+    ),
+    required_one_of=[["group_id", "group_name"], list(RULE_SELECTORS)],
+    required_together=CONNECTION_REQUIRED_TOGETHER,
+    required_by=dict(
+        vpc_id="group_name",
+        port="protocol",
+        cidr="protocol",
+        destination_group="protocol",
+        prefix_list_id="protocol",
+        group_owner=["protocol", "destination_group"],
+    ),
+)
+
+
+def main():
+    module = AnsibleModule(supports_check_mode=True, **MODULE_KWARGS)
+    problem = sdk_problem()
+    if problem:
+        module.fail_json(msg=problem)
+    try:
+        request = parse_revoke_request(module.params)
+        result = revoke_egress(ec2_client(module.params), request, check_mode=module.check_mode, diff=module._diff)
+    except NetguardAwsError as error:
+        module.fail_json(msg=error.msg, **error.details)
+    for warning in result.pop("warnings"):
+        module.warn(warning)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Fixtures for tests against moto's in-process EC2 (``mock_aws``)."""
+
+import json
+from contextlib import contextmanager
+from unittest import mock
+
+import boto3
+import pytest
+from ansible.module_utils import basic
+from botocore.client import BaseClient
+from moto import mock_aws
+
+from ansible_collections.netguard.aws.plugins.modules import ec2_security_group_egress_revoke
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19 reads the arguments from basic._ANSIBLE_ARGS
+    @contextmanager
+    def patch_module_args(args):
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()):
+            yield
+
+REGION = "us-east-1"
+ACCESS_KEY = "AKIDNETGUARDUNIT"
+SECRET_KEY = "netguard-unit-secret"
+
+
+@pytest.fixture
+def aws_environment(monkeypatch):
+    """Credentials and region from the environment only, as on a clean controller."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_URL", "AWS_SESSION_TOKEN", "AWS_CA_BUNDLE",
+                 "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY", "AWS_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/netguard-aws-config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/netguard-aws-credentials")
+
+
+@pytest.fixture
+def ec2(aws_environment):
+    """A boto3 client on moto's in-process EC2, for seeding and inspecting state."""
+    with mock_aws():
+        yield boto3.client("ec2", region_name=REGION)
+
+
+@pytest.fixture
+def api_calls(monkeypatch):
+    """The EC2 calls the collection makes, as (operation, parameters); seeding calls are not recorded."""
+    calls = []
+    original = BaseClient._make_api_call
+
+    def recording(client, operation_name, api_params):
+        if client.meta.config.user_agent_extra == "netguard.aws":
+            calls.append((operation_name, dict(api_params)))
+        return original(client, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    return calls
+
+
+@pytest.fixture
+def run_module(capsys):
+    """Run the module's main() as Ansible would; return its result dict (``failed`` set on failure)."""
+
+    def run(check_mode=False, diff=False, **args):
+        module_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+        with patch_module_args(module_args), pytest.raises(SystemExit) as exit_info:
+            ec2_security_group_egress_revoke.main()
+        result = json.loads(capsys.readouterr().out)
+        assert bool(exit_info.value.code) == bool(result.get("failed")), result
+        return result
+
+    return run
