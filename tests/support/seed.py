@@ -1,0 +1,49 @@
+"""The security groups the demo and the integration scenarios start from."""
+
+WEB_EGRESS = [
+    {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+    {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.1.0.0/16", "Description": "office https"}]},
+    {"IpProtocol": "tcp", "FromPort": 25, "ToPort": 25, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "smtp"}]},
+    {"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+]
+
+
+def seed_web_group(ec2):
+    """A VPC with a ``web`` group holding egress rules of every kind, and the ``db`` group it references.
+
+    Returns the IDs a scenario needs, with ``rules``: egress rule IDs of ``web`` by a short label.
+    """
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    db_group_id = ec2.create_security_group(GroupName="db", Description="database", VpcId=vpc_id)["GroupId"]
+    group_id = ec2.create_security_group(GroupName="web", Description="web servers", VpcId=vpc_id)["GroupId"]
+    prefix_list_id = ec2.create_managed_prefix_list(
+        PrefixListName="resolvers", MaxEntries=2, AddressFamily="IPv4")["PrefixList"]["PrefixListId"]
+    ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=WEB_EGRESS + [
+        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+         "UserIdGroupPairs": [{"GroupId": db_group_id, "Description": "database"}]},
+        {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "PrefixListIds": [{"PrefixListId": prefix_list_id}]},
+    ])
+    ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
+    return {
+        "vpc_id": vpc_id,
+        "group_id": group_id,
+        "db_group_id": db_group_id,
+        "prefix_list_id": prefix_list_id,
+        "rules": dict((label_of(rule), rule_id) for rule_id, rule in egress_rules(ec2, group_id).items()),
+    }
+
+
+def egress_rules(ec2, group_id, egress=True):
+    """The group's rules as the endpoint holds them, by rule ID (egress by default)."""
+    described = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])
+    return dict((rule["SecurityGroupRuleId"], rule) for rule in described["SecurityGroupRules"]
+                if rule["IsEgress"] == egress)
+
+
+def label_of(rule):
+    """A short readable name for a rule: ``tcp-443-10.1.0.0/16``, ``all-::/0``, ``udp-53-prefix-list``."""
+    destination = rule.get("CidrIpv4") or rule.get("CidrIpv6") or ("prefix-list" if rule.get("PrefixListId") else "group")
+    if rule["IpProtocol"] == "-1":
+        return "all-%s" % destination
+    return "%s-%s-%s" % (rule["IpProtocol"], rule["FromPort"], destination)
