@@ -1,0 +1,29 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.requirements-installed
+
+.PHONY: demo test pytest sanity clean
+
+$(READY): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11 or newer is needed; this is %d.%d (set PYTHON=...)" % v[:2])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+demo: $(READY)
+	$(BIN)/python demo/demo.py
+
+test: pytest sanity
+
+# Unit tests (moto in-process) and integration tests (built collection, ansible, moto_server).
+pytest: $(READY)
+	$(BIN)/python -m pytest -n auto
+
+sanity: $(READY)
+	bash tests/sanity.sh $(BIN)/python
+
+clean:
+	rm -rf $(VENV) build tests/output .pytest_cache
