@@ -6,7 +6,7 @@
 # Python that ansible-test supports for modules and that is installed as python3.X on PATH.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-python=${1:-$root/.venv/bin/python}
+python=$(realpath -s "${1:-$root/.venv/bin/python}")
 ansible_test=$(dirname "$python")/ansible-test
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
