@@ -50,7 +50,7 @@ def ansible(endpoint, collections_path, work_dir):
         extra = endpoint.environment() if connection_from_environment else {}
         environment = ansible_environment(collections_path, work_dir, ANSIBLE_ROLES_PATH=TARGETS, **extra)
         return subprocess.run([tool(command[0])] + list(command[1:]), env=environment, cwd=work_dir,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
 
     return run
 
