@@ -9,7 +9,6 @@ that says what to fix; nothing else in the collection sees botocore errors.
 """
 
 import sys
-import traceback
 from contextlib import contextmanager
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -31,9 +30,9 @@ try:
         SSLError,
     )
 except ImportError:
-    BOTOCORE_IMPORT_ERROR = traceback.format_exc()
+    HAS_BOTOCORE = False
 else:
-    BOTOCORE_IMPORT_ERROR = None
+    HAS_BOTOCORE = True
 
 # The first release whose EC2 model has RevokedSecurityGroupRules in the revoke response.
 MINIMUM_SDK_VERSION = "1.35.52"
@@ -72,7 +71,7 @@ CONNECTION_REQUIRED_TOGETHER = [["access_key", "secret_key"]]
 
 def sdk_problem():
     """Why botocore cannot be used here, or None. Checked before any other work."""
-    if BOTOCORE_IMPORT_ERROR is not None:
+    if not HAS_BOTOCORE:
         return missing_required_lib("botocore>=%s (install boto3>=%s)" % (MINIMUM_SDK_VERSION, MINIMUM_SDK_VERSION))
     if LooseVersion(botocore.__version__) < LooseVersion(MINIMUM_SDK_VERSION):
         return ("botocore %s on %s is too old: netguard.aws needs botocore>=%s and boto3>=%s, the first "

@@ -3,6 +3,8 @@
 import botocore
 import pytest
 
+from ansible_collections.netguard.aws.plugins.module_utils import ec2 as ec2_module_utils
+
 from ...conftest import ACCESS_KEY, SECRET_KEY
 
 DESCRIBE = "DescribeSecurityGroupRules"
@@ -311,3 +313,11 @@ def test_old_botocore_is_refused_with_a_clear_message(monkeypatch, aws_environme
     result = run_module(group_id="sg-0123456789abcdef0", revoke_all=True)
     assert result["msg"].startswith("botocore 1.34.0 on ")
     assert "botocore>=1.35.52 and boto3>=1.35.52" in result["msg"]
+
+
+def test_missing_botocore_is_reported_as_a_missing_library(monkeypatch, aws_environment, api_calls, run_module):
+    monkeypatch.setattr(ec2_module_utils, "HAS_BOTOCORE", False)
+    result = run_module(group_id="sg-0123456789abcdef0", revoke_all=True)
+    assert result["msg"].startswith("Failed to import the required Python library (botocore>=1.35.52 (install "
+                                    "boto3>=1.35.52)) on ")
+    assert api_calls == []
