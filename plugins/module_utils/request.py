@@ -54,11 +54,8 @@ def parse_revoke_request(params):
         if params.get(option) is not None and not params[option]:
             raise NetguardAwsError("%s is empty: list at least one entry, or leave the option out" % option)
 
-    rule_ids = []
-    for index, rule_id in enumerate(params.get("security_group_rule_ids") or ()):
-        aws_id(rule_id, "security_group_rule_ids[%d]" % index, "sgr")
-        if rule_id not in rule_ids:
-            rule_ids.append(rule_id)
+    rule_ids = [aws_id(rule_id, "security_group_rule_ids[%d]" % index, "sgr")
+                for index, rule_id in enumerate(params.get("security_group_rule_ids") or ())]
 
     rules = []
     for index, permission in enumerate(params.get("ip_permissions") or ()):
@@ -70,15 +67,9 @@ def parse_revoke_request(params):
     if not (rule_ids or rules or revoke_all):
         raise NetguardAwsError("revoke_all is false and no rule is selected: set revoke_all=true, or give "
                                "security_group_rule_ids, ip_permissions or protocol with a destination")
-    return RevokeRequest(group_id, group_name, vpc_id, tuple(rule_ids), tuple(_unique(rules)), revoke_all, warnings)
-
-
-def _unique(items):
-    seen = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
+    # dict.fromkeys drops repeats and keeps the order.
+    return RevokeRequest(group_id, group_name, vpc_id, tuple(dict.fromkeys(rule_ids)), tuple(dict.fromkeys(rules)),
+                         revoke_all, warnings)
 
 
 def _group_name(value, option):
