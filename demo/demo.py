@@ -23,7 +23,7 @@ def main():
     work_dir = os.path.join(COLLECTION_ROOT, "build", "demo")
     os.makedirs(work_dir, exist_ok=True)
     print("Building the collection and installing the artifact into %s ..." % os.path.relpath(work_dir))
-    collections_path = install_collection(work_dir)
+    _tarball, collections_path = install_collection(work_dir)
     # Print rules the way the module's --diff does, with the installed collection's own code.
     sys.path.insert(0, collections_path)
     from ansible_collections.netguard.aws.plugins.module_utils.formatting import display_line

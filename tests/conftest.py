@@ -6,6 +6,8 @@ import shutil
 import sys
 import tempfile
 
+import pytest
+
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -21,3 +23,25 @@ def _collection_path():
 
 if not os.path.realpath(COLLECTION_ROOT).endswith(os.path.join("ansible_collections", "netguard", "aws")):
     sys.path.insert(0, _collection_path())
+
+
+@pytest.fixture(scope="session")
+def work_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("netguard-aws"))
+
+
+@pytest.fixture(scope="session")
+def built_collection(work_dir):
+    """The collection built from this checkout and installed: (tarball, collections path)."""
+    from .support.endpoint import install_collection
+
+    return install_collection(work_dir)
+
+
+@pytest.fixture(scope="session")
+def endpoint(work_dir):
+    """moto_server on a free loopback port, for the whole session."""
+    from .support.endpoint import MotoServer
+
+    with MotoServer(log_path=os.path.join(work_dir, "moto_server.log")) as server:
+        yield server

@@ -77,17 +77,22 @@ class MotoServer:
                 "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
 
 
+def build_collection(source, output_dir):
+    """Build the collection artifact from ``source`` and return the tarball's path."""
+    subprocess.run([tool("ansible-galaxy"), "collection", "build", source, "--output-path", output_dir, "--force"],
+                   check=True, stdout=subprocess.DEVNULL)
+    tarball, = glob.glob(os.path.join(output_dir, "netguard-aws-*.tar.gz"))
+    return tarball
+
+
 def install_collection(work_dir):
-    """Build the collection artifact from the checkout, install it, and return the collections path."""
-    dist = os.path.join(work_dir, "dist")
+    """Build the collection artifact from the checkout and install it; return the tarball and collections path."""
+    tarball = build_collection(COLLECTION_ROOT, os.path.join(work_dir, "dist"))
     collections = os.path.join(work_dir, "collections")
-    subprocess.run([tool("ansible-galaxy"), "collection", "build", COLLECTION_ROOT, "--output-path", dist,
-                    "--force"], check=True, stdout=subprocess.DEVNULL)
-    tarball, = glob.glob(os.path.join(dist, "netguard-aws-*.tar.gz"))
     subprocess.run([tool("ansible-galaxy"), "collection", "install", tarball, "--collections-path", collections,
                     "--offline", "--force"], check=True, stdout=subprocess.DEVNULL,
                    env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections))
-    return collections
+    return tarball, collections
 
 
 def ansible_environment(collections_path, work_dir, **extra):

@@ -11,7 +11,8 @@ WEB_EGRESS = [
 def seed_web_group(ec2):
     """A VPC with a ``web`` group holding egress rules of every kind, and the ``db`` group it references.
 
-    Returns the IDs a scenario needs, with ``rules``: egress rule IDs of ``web`` by a short label.
+    Returns the IDs a scenario needs: ``rules``, the egress rule IDs of ``web`` by a short label;
+    ``ingress_rule_id``, an ingress rule of ``web``; ``db_rule_id``, an egress rule of ``db``.
     """
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     db_group_id = ec2.create_security_group(GroupName="db", Description="database", VpcId=vpc_id)["GroupId"]
@@ -31,6 +32,8 @@ def seed_web_group(ec2):
         "db_group_id": db_group_id,
         "prefix_list_id": prefix_list_id,
         "rules": dict((label_of(rule), rule_id) for rule_id, rule in egress_rules(ec2, group_id).items()),
+        "ingress_rule_id": next(iter(egress_rules(ec2, group_id, egress=False))),
+        "db_rule_id": next(iter(egress_rules(ec2, db_group_id))),
     }
 
 
