@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.requirements-installed
 
-.PHONY: demo test pytest sanity clean
+.PHONY: demo test pytest sanity docs clean
 
 $(READY): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11 or newer is needed; this is %d.%d (set PYTHON=...)" % v[:2])'
@@ -18,12 +18,17 @@ demo: $(READY)
 
 test: pytest sanity
 
-# Unit tests (moto in-process) and integration tests (built collection, ansible, moto_server).
+# Unit tests (moto in-process), integration tests (built collection, ansible, moto_server) and
+# packaging checks (artifact, changelog, docs, ansible-lint, execution environment).
 pytest: $(READY)
 	$(BIN)/python -m pytest -n auto
 
 sanity: $(READY)
 	bash tests/sanity.sh $(BIN)/python
+
+# Regenerate docs/reference from the modules' documentation (tests/packaging checks it is current).
+docs: $(READY)
+	$(BIN)/python -m tests.support.reference_docs
 
 clean:
 	rm -rf $(VENV) build tests/output .pytest_cache
