@@ -39,6 +39,8 @@ MINIMUM_SDK_VERSION = "1.35.52"
 # Attempts per call, the first included, unless the AWS config file, AWS_MAX_ATTEMPTS or aws_config say otherwise.
 DEFAULT_MAX_ATTEMPTS = 5
 PAGE_SIZE = 1000
+# EC2 refuses more values than this in one filter.
+FILTER_VALUES_PER_CALL = 200
 
 _RULE_GONE_CODES = ("InvalidSecurityGroupRuleId.NotFound", "InvalidPermission.NotFound")
 _GROUP_GONE_CODES = ("InvalidGroup.NotFound", "InvalidGroupId.NotFound")
@@ -175,6 +177,14 @@ def error_code(error):
     return error.response.get("Error", {}).get("Code", "")
 
 
+def _groups_text(group_ids):
+    if not group_ids:
+        return None
+    if len(group_ids) > 3:
+        return "%d security groups" % len(group_ids)
+    return ", ".join(group_ids)
+
+
 class RulesGone(Exception):
     """A revoke named a rule that no longer exists (removed meanwhile by someone else)."""
 
@@ -185,23 +195,36 @@ class Ec2Api:
     def __init__(self, client):
         self.client = client
 
-    def security_group_rules(self, group_ids):
-        """Every rule (ingress and egress) of the groups, in as few paginated calls as the API allows."""
-        action = "ec2:DescribeSecurityGroupRules"
-        with aws_errors(action, ", ".join(group_ids)):
-            paginator = self.client.get_paginator("describe_security_group_rules")
-            pages = paginator.paginate(
-                Filters=[{"Name": "group-id", "Values": list(group_ids)}],
-                PaginationConfig={"PageSize": PAGE_SIZE},
-            )
-            return [rule for page in pages for rule in page.get("SecurityGroupRules", [])]
+    def security_group_rules(self, group_ids=None):
+        """Every rule (ingress and egress) of the groups, or of the whole region when ``group_ids`` is None.
 
-    def security_groups(self, filters):
-        """The groups matching ``DescribeSecurityGroups`` filters (a list of Name/Values dicts)."""
-        with aws_errors("ec2:DescribeSecurityGroups"):
-            paginator = self.client.get_paginator("describe_security_groups")
-            pages = paginator.paginate(Filters=filters, PaginationConfig={"PageSize": PAGE_SIZE})
-            return [group for page in pages for group in page.get("SecurityGroups", [])]
+        As few calls as the API allows: 200 group IDs a call, 1,000 rules a page.
+        """
+        return self._paginated("describe_security_group_rules", "SecurityGroupRules",
+                               "ec2:DescribeSecurityGroupRules", [], group_ids)
+
+    def security_groups(self, filters=(), group_ids=None):
+        """The groups matching ``DescribeSecurityGroups`` filters (Name/Values dicts) and, if given, IDs."""
+        return self._paginated("describe_security_groups", "SecurityGroups", "ec2:DescribeSecurityGroups",
+                               list(filters), group_ids)
+
+    def _paginated(self, operation, result_key, action, filters, group_ids):
+        if group_ids is None:
+            filter_sets = [filters]
+        else:
+            group_ids = list(group_ids)
+            filter_sets = [filters + [{"Name": "group-id", "Values": group_ids[start:start + FILTER_VALUES_PER_CALL]}]
+                           for start in range(0, len(group_ids), FILTER_VALUES_PER_CALL)]
+        items = []
+        paginator = self.client.get_paginator(operation)
+        for filter_set in filter_sets:
+            arguments = {"PaginationConfig": {"PageSize": PAGE_SIZE}}
+            if filter_set:
+                arguments["Filters"] = filter_set
+            with aws_errors(action, _groups_text(group_ids)):
+                for page in paginator.paginate(**arguments):
+                    items.extend(page.get(result_key, []))
+        return items
 
     def group_exists(self, group_id):
         with aws_errors("ec2:DescribeSecurityGroups", group_id):

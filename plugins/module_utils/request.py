@@ -32,9 +32,30 @@ RULE_SELECTORS = ("security_group_rule_ids", "ip_permissions") + SHORTHAND_OPTIO
 RequestedRule = namedtuple("RequestedRule", ["rule", "group_owner"])
 RequestedRule.__doc__ = """A rule to revoke; ``group_owner`` narrows a referenced group to one account."""
 
-RevokeRequest = namedtuple(
-    "RevokeRequest", ["group_id", "group_name", "vpc_id", "rule_ids", "rules", "revoke_all", "warnings"]
-)
+RevokeRequest = namedtuple("RevokeRequest", [
+    "group_id", "group_name", "vpc_id", "filters", "rule_ids", "rules", "revoke_all", "max_revoked_rules",
+    "concurrency", "warnings",
+])
+RevokeRequest.__doc__ = """One group (``group_id`` or ``group_name``), or every group ``filters`` selects (bulk)."""
+
+RuleFilter = namedtuple("RuleFilter", ["protocol", "from_port", "to_port", "destinations"])
+RuleFilter.__doc__ = """Which described rules to show; a part that is None (or empty) matches anything."""
+
+InfoRequest = namedtuple("InfoRequest", ["group_ids", "group_name", "vpc_id", "filters", "rule_filter", "warnings"])
+
+MAX_CONCURRENCY = 64
+
+
+def shorthand_argument_spec():
+    """Options of the revoke module's shorthand, which the info module takes as rule filters."""
+    return dict(
+        # raw: YAML integers and strings are both taken as written, without conversion warnings.
+        protocol=dict(type="raw"),
+        port=dict(type="raw"),
+        cidr=dict(type="list", elements="str"),
+        destination_group=dict(type="str", aliases=["source_group"]),
+        prefix_list_id=dict(type="str"),
+    )
 
 
 def parse_revoke_request(params):
@@ -43,16 +64,14 @@ def parse_revoke_request(params):
     group_id = params.get("group_id")
     if group_id is not None:
         aws_id(group_id, "group_id", "sg")
-    group_name = params.get("group_name")
-    if group_name is not None:
-        _group_name(group_name, "group_name")
-    vpc_id = params.get("vpc_id")
-    if vpc_id is not None:
-        aws_id(vpc_id, "vpc_id", "vpc")
-
-    for option in ("security_group_rule_ids", "ip_permissions", "cidr"):
-        if params.get(option) is not None and not params[option]:
-            raise NetguardAwsError("%s is empty: list at least one entry, or leave the option out" % option)
+    group_name, vpc_id = _group_name_and_vpc(params)
+    filters = None
+    if params.get("filters") is not None:
+        filters = describe_filters(params["filters"])
+        if not filters:
+            raise NetguardAwsError("filters is empty, which would select every security group of the region: "
+                                   "give at least one filter, such as {'vpc-id': 'vpc-0123456789abcdef0'}")
+    _refuse_empty_lists(params, ("security_group_rule_ids", "ip_permissions", "cidr"))
 
     rule_ids = [aws_id(rule_id, "security_group_rule_ids[%d]" % index, "sgr")
                 for index, rule_id in enumerate(params.get("security_group_rule_ids") or ())]
@@ -67,9 +86,79 @@ def parse_revoke_request(params):
     if not (rule_ids or rules or revoke_all):
         raise NetguardAwsError("revoke_all is false and no rule is selected: set revoke_all=true, or give "
                                "security_group_rule_ids, ip_permissions or protocol with a destination")
+    if revoke_all and filters is not None and not params.get("allow_bulk_revoke_all"):
+        raise NetguardAwsError("revoke_all with filters removes every egress rule of every group the filters "
+                               "select: set allow_bulk_revoke_all=true to confirm")
+    max_revoked_rules = params.get("max_revoked_rules")
+    if max_revoked_rules is not None and max_revoked_rules < 0:
+        raise invalid("max_revoked_rules", max_revoked_rules, "is negative: give 0 or more")
+    concurrency = params.get("concurrency", 1)
+    if concurrency is None or not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise invalid("concurrency", concurrency, "is out of range: give 1 to %d" % MAX_CONCURRENCY)
     # dict.fromkeys drops repeats and keeps the order.
-    return RevokeRequest(group_id, group_name, vpc_id, tuple(dict.fromkeys(rule_ids)), tuple(dict.fromkeys(rules)),
-                         revoke_all, warnings)
+    return RevokeRequest(group_id, group_name, vpc_id, filters, tuple(dict.fromkeys(rule_ids)),
+                         tuple(dict.fromkeys(rules)), revoke_all, max_revoked_rules, concurrency, warnings)
+
+
+def parse_info_request(params):
+    """Check the info module's parameters locally and return an ``InfoRequest``."""
+    warnings = []
+    _refuse_empty_lists(params, ("group_id", "cidr"))
+    group_ids = [aws_id(group_id, "group_id[%d]" % index, "sg")
+                 for index, group_id in enumerate(params.get("group_id") or ())]
+    group_name, vpc_id = _group_name_and_vpc(params)
+    filters = None if params.get("filters") is None else describe_filters(params["filters"])
+
+    rule_filter = None
+    if any(params.get(option) is not None for option in ("protocol", "cidr", "destination_group", "prefix_list_id")):
+        protocol = from_port = to_port = None
+        if params.get("protocol") is not None:
+            protocol = canonical_protocol(params["protocol"], "protocol")
+            if params.get("port") is not None:
+                from_port, to_port = parse_port(params["port"], protocol, "port")
+        destinations = tuple(dict.fromkeys(destination for destination, _owner in _shorthand_destinations(params, warnings)))
+        rule_filter = RuleFilter(protocol, from_port, to_port, destinations)
+    return InfoRequest(tuple(dict.fromkeys(group_ids)) or None, group_name, vpc_id, filters, rule_filter, warnings)
+
+
+def describe_filters(filters, option="filters"):
+    """A ``DescribeSecurityGroups`` filter dict (``{'tag:env': 'prod'}``) as the API's Name/Values list."""
+    if not isinstance(filters, dict):
+        raise invalid(option, filters, "is not a dictionary of filter names and values, such as {'vpc-id': 'vpc-0123abcd'}")
+    filter_list = []
+    for name, values in filters.items():
+        where = "%s[%s]" % (option, quoted(name))
+        if not isinstance(name, str) or not name:
+            raise invalid(option, name, "has a filter name that is not a non-empty string")
+        values = values if isinstance(values, list) else [values]
+        if not values:
+            raise NetguardAwsError("%s is empty: give at least one value" % where)
+        texts = []
+        for value in values:
+            if isinstance(value, bool):
+                texts.append("true" if value else "false")
+            elif isinstance(value, (str, int)):
+                texts.append(str(value))
+            else:
+                raise invalid(where, value, "is not a filter value: give a string or a list of strings")
+        filter_list.append({"Name": name, "Values": texts})
+    return filter_list
+
+
+def _group_name_and_vpc(params):
+    group_name = params.get("group_name")
+    if group_name is not None:
+        _group_name(group_name, "group_name")
+    vpc_id = params.get("vpc_id")
+    if vpc_id is not None:
+        aws_id(vpc_id, "vpc_id", "vpc")
+    return group_name, vpc_id
+
+
+def _refuse_empty_lists(params, options):
+    for option in options:
+        if params.get(option) is not None and not params[option]:
+            raise NetguardAwsError("%s is empty: list at least one entry, or leave the option out" % option)
 
 
 def _group_name(value, option):
@@ -125,9 +214,8 @@ def _ip_permission_rules(permission, where, warnings):
             for destination, owner in destinations]
 
 
-def _shorthand_rules(params, warnings):
-    protocol = canonical_protocol(params["protocol"], "protocol")
-    from_port, to_port = parse_port(params.get("port"), protocol, "port")
+def _shorthand_destinations(params, warnings):
+    """``((destination_type, destination), group_owner)`` for each shorthand destination."""
     owner = params.get("group_owner")
     if owner is not None:
         account_id(owner, "group_owner")
@@ -139,6 +227,13 @@ def _shorthand_rules(params, warnings):
         destinations.append((_group_destination(params["destination_group"], "destination_group"), owner))
     if params.get("prefix_list_id") is not None:
         destinations.append(((PREFIX_LIST_ID, aws_id(params["prefix_list_id"], "prefix_list_id", "pl")), None))
+    return destinations
+
+
+def _shorthand_rules(params, warnings):
+    protocol = canonical_protocol(params["protocol"], "protocol")
+    from_port, to_port = parse_port(params.get("port"), protocol, "port")
+    destinations = _shorthand_destinations(params, warnings)
     if not destinations:
         raise invalid("protocol", params["protocol"], "needs a destination: give cidr, destination_group or "
                       "prefix_list_id")

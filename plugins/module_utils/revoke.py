@@ -2,15 +2,18 @@
 # Copyright: Contributors to the netguard.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Revoke egress rules from one security group: resolve, describe, match, revoke, report.
+"""Revoke egress rules from one security group, or from every group that filters select.
 
 Takes a validated ``RevokeRequest`` and an EC2 client and returns the task
 result; raises ``NetguardAwsError`` for expected failures. No ``AnsibleModule``
 here, so every entry point runs the same code.
 """
 
+from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import Ec2Api, RulesGone
-from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import (
     egress_diff,
     ip_permissions,
@@ -18,32 +21,147 @@ from ansible_collections.netguard.aws.plugins.module_utils.formatting import (
     rule_summary,
 )
 from ansible_collections.netguard.aws.plugins.module_utils.matching import egress_rules_of, match_egress_rules
-from ansible_collections.netguard.aws.plugins.module_utils.rules import (
-    REFERENCED_GROUP_ID,
-    REFERENCED_GROUP_NAME,
-    DescribedRule,
+from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
+from ansible_collections.netguard.aws.plugins.module_utils.selection import (
+    destination_ids_by_name,
+    destination_names,
+    group_by_name,
+    with_destination_ids,
 )
 
 # How often to describe again when matched rules vanish under us (another writer).
 # Transient API errors are botocore's to retry, not this loop's.
 REVOKE_ATTEMPTS = 3
 
+GroupPlan = namedtuple("GroupPlan", ["group", "described", "requested_rules", "match"])
+GroupPlan.__doc__ = """A group, its described rules, the request resolved for its VPC, and what matched."""
+
+GroupOutcome = namedtuple("GroupOutcome", ["result", "diff", "warnings"])
+
 
 def revoke_egress(client, request, check_mode=False, diff=False):
     """Revoke the egress rules ``request`` selects and return the task result.
 
-    Calls: one paginated DescribeSecurityGroupRules, then one
+    One group: one paginated DescribeSecurityGroupRules, then one
     RevokeSecurityGroupEgress (``DryRun`` in check mode) when anything matched.
     Selecting the group by name, or a destination group by name, adds a
-    DescribeSecurityGroups call each.
+    DescribeSecurityGroups call each. Bulk (``filters``): see ``_revoke_in_bulk``.
     """
     api = Ec2Api(client)
-    group_id, vpc_id = _target_group(api, request)
-    requested_rules = _resolve_destination_names(api, request.rules, group_id, vpc_id)
-    warnings = list(request.warnings)
+    region = client.meta.region_name
+    if request.filters is not None:
+        return _revoke_in_bulk(api, request, region, check_mode, diff)
 
-    described = _described_rules(api, group_id, client.meta.region_name)
-    match = match_egress_rules(group_id, described, request.rule_ids, requested_rules, request.revoke_all)
+    if request.group_id is not None:
+        group = {"GroupId": request.group_id}
+    else:
+        group = group_by_name(api, request.group_name, request.vpc_id)
+    group_id = group["GroupId"]
+    requested_rules = request.rules
+    names = destination_names(requested_rules)
+    if names:
+        if "VpcId" not in group:
+            group = _existing_group(api, group_id, region)
+        ids_by_name = destination_ids_by_name(api, names, [group.get("VpcId")])
+        requested_rules = with_destination_ids(requested_rules, ids_by_name, group.get("VpcId"))
+
+    described = _described_rules(api, group_id, region)
+    plan = _plan(group, described, requested_rules, request)
+    _check_blast_radius(request, [plan])
+    outcome = _revoke_planned(api, plan, request, region, check_mode)
+    result = dict(outcome.result, warnings=list(request.warnings) + outcome.warnings)
+    if diff:
+        result["diff"] = outcome.diff
+    return result
+
+
+def _revoke_in_bulk(api, request, region, check_mode, diff):
+    """Every group the filters select: one describe pass, then one revoke per group that has matches.
+
+    The describe pass is a paginated DescribeSecurityGroups, one DescribeSecurityGroups
+    for destination group names if any, and DescribeSecurityGroupRules for 200
+    groups a call. Revokes run ``request.concurrency`` at a time; a group that fails
+    does not stop the others, and the task fails at the end naming it.
+    """
+    groups = api.security_groups(request.filters)
+    warnings = list(request.warnings)
+    if not groups:
+        warnings.append("filters matched no security group in %s" % region)
+    described_by_group = dict((group["GroupId"], []) for group in groups)
+    for api_rule in api.security_group_rules(list(described_by_group)):
+        described_by_group[api_rule["GroupId"]].append(DescribedRule(api_rule))
+
+    ids_by_name = {}
+    if groups:
+        ids_by_name = destination_ids_by_name(api, destination_names(request.rules),
+                                              set(group.get("VpcId") for group in groups))
+
+    plans = [_plan(group, described_by_group[group["GroupId"]],
+                   with_destination_ids(request.rules, ids_by_name, group.get("VpcId")), request)
+             for group in groups]
+    _check_blast_radius(request, plans)
+
+    def revoke_one(plan):
+        try:
+            outcome = _revoke_planned(api, plan, request, region, check_mode)
+        except NetguardAwsError as error:
+            outcome = GroupOutcome({"changed": False, "failed": True, "msg": error.msg, "revoked_rules": [],
+                                    "revoked_ip_permissions": [], "unmatched": []}, None, [])
+        named = {"group_id": plan.group["GroupId"], "group_name": plan.group.get("GroupName"),
+                 "vpc_id": plan.group.get("VpcId")}
+        return outcome._replace(result=dict(named, **outcome.result))
+
+    with ThreadPoolExecutor(max_workers=request.concurrency) as pool:
+        outcomes = list(pool.map(revoke_one, plans))
+
+    group_results = [outcome.result for outcome in outcomes]
+    failed = [group_result for group_result in group_results if group_result.get("failed")]
+    result = {
+        "changed": any(group_result["changed"] for group_result in group_results),
+        "groups": group_results,
+        "totals": {
+            "groups": len(group_results),
+            "changed_groups": sum(1 for group_result in group_results if group_result["changed"]),
+            "revoked_rules": sum(len(group_result["revoked_rules"]) for group_result in group_results),
+            "failed_groups": len(failed),
+        },
+        "warnings": warnings + [warning for outcome in outcomes for warning in outcome.warnings],
+    }
+    if diff:
+        result["diff"] = [outcome.diff for outcome in outcomes if outcome.result["changed"]]
+    if failed:
+        reasons = "; ".join("%s: %s" % (group_result["group_id"], group_result["msg"]) for group_result in failed)
+        raise NetguardAwsError("could not revoke from %d of %s (the others were handled): %s"
+                               % (len(failed), _counted(len(group_results), "security group"), reasons), **result)
+    return result
+
+
+def _plan(group, described, requested_rules, request):
+    match = match_egress_rules(group["GroupId"], described, request.rule_ids, requested_rules, request.revoke_all)
+    return GroupPlan(group, described, requested_rules, match)
+
+
+def _check_blast_radius(request, plans):
+    """Refuse, before any write call, to revoke more rules than ``max_revoked_rules`` allows."""
+    if request.max_revoked_rules is None:
+        return
+    count = sum(len(plan.match.matched) for plan in plans)
+    if count > request.max_revoked_rules:
+        groups = sum(1 for plan in plans if plan.match.matched)
+        raise NetguardAwsError("%s in %s would be revoked, more than max_revoked_rules=%d; nothing was revoked"
+                               % (_counted(count, "egress rule"), _counted(groups, "security group"),
+                                  request.max_revoked_rules), would_revoke=count)
+
+
+def _counted(number, noun):
+    return "%d %s%s" % (number, noun, "" if number == 1 else "s")
+
+
+def _revoke_planned(api, plan, request, region, check_mode):
+    """Revoke what ``plan`` matched from its group; describe again if rules vanish meanwhile."""
+    group_id = plan.group["GroupId"]
+    described, match = plan.described, plan.match
+    warnings = list(match.warnings)
     response = {}
     for _attempt in range(REVOKE_ATTEMPTS):
         if not match.matched:
@@ -53,8 +171,8 @@ def revoke_egress(client, request, check_mode=False, diff=False):
             break
         except RulesGone:
             expected = match.matched
-            described = _described_rules(api, group_id, client.meta.region_name)
-            match = match_egress_rules(group_id, described, request.rule_ids, requested_rules, request.revoke_all)
+            described = _described_rules(api, group_id, region)
+            match = match_egress_rules(group_id, described, request.rule_ids, plan.requested_rules, request.revoke_all)
             still_there = set(rule.rule_id for rule in egress_rules_of(group_id, described))
             gone = [rule.rule_id for rule in expected if rule.rule_id not in still_there]
             warnings.append("%s disappeared from %s before this task could revoke it (removed by another change)"
@@ -69,20 +187,21 @@ def revoke_egress(client, request, check_mode=False, diff=False):
         warnings.append("AWS did not report %s as revoked from %s" % (", ".join(not_revoked), group_id))
     before = egress_rules_of(group_id, described)
     after = [rule for rule in before if rule not in revoked]
-    result = {
+    result = _group_result(plan.group, revoked, after, response, match)
+    return GroupOutcome(result, egress_diff(group_id, before, after), warnings)
+
+
+def _group_result(group, revoked, after, response, match):
+    return {
         "changed": bool(revoked),
-        "group_id": group_id,
+        "group_id": group["GroupId"],
         "revoked_rules": [rule_summary(rule) for rule in revoked],
         "revoked_ip_permissions": ip_permissions(revoked),
         "unmatched": [{"security_group_rule_id": rule_id} for rule_id in match.unmatched_rule_ids]
         + [requested_rule_summary(requested) for requested in match.unmatched_rules],
         "unknown_ip_permissions": response.get("UnknownIpPermissions", []),
         "egress_rules": [rule_summary(rule) for rule in after],
-        "warnings": warnings + match.warnings,
     }
-    if diff:
-        result["diff"] = egress_diff(group_id, before, after)
-    return result
 
 
 def _revoked(matched, response, check_mode):
@@ -103,51 +222,16 @@ def _described_rules(api, group_id, region):
     # A group always has rules unless someone removed them all; an unknown group
     # also describes as no rules, and must not pass as "nothing to do".
     if not described and not api.group_exists(group_id):
-        raise NetguardAwsError("security group %s does not exist in %s" % (group_id, region), group_id=group_id)
+        raise _no_such_group(group_id, region)
     return described
 
 
-def _target_group(api, request):
-    """The group's ID, and its VPC when that came for free."""
-    if request.group_id is not None:
-        return request.group_id, None
-    filters = [{"Name": "group-name", "Values": [request.group_name]}]
-    if request.vpc_id is not None:
-        filters.append({"Name": "vpc-id", "Values": [request.vpc_id]})
-    # Filter values treat * and ? as wildcards; names may contain them.
-    groups = [group for group in api.security_groups(filters) if group["GroupName"] == request.group_name]
-    where = " in %s" % request.vpc_id if request.vpc_id else ""
+def _existing_group(api, group_id, region):
+    groups = api.security_groups(group_ids=[group_id])
     if not groups:
-        raise NetguardAwsError("group_name %s: no security group has that name%s" % (quoted(request.group_name), where))
-    if len(groups) > 1:
-        found = ", ".join("%s (%s)" % (group["GroupId"], group.get("VpcId")) for group in groups)
-        raise NetguardAwsError("group_name %s matches %d security groups%s: %s; give vpc_id or group_id"
-                               % (quoted(request.group_name), len(groups), where, found))
-    return groups[0]["GroupId"], groups[0].get("VpcId")
+        raise _no_such_group(group_id, region)
+    return groups[0]
 
 
-def _resolve_destination_names(api, requested_rules, group_id, vpc_id):
-    """Replace destination group names with IDs, looked up in the target group's VPC."""
-    names = sorted(set(requested.rule.destination for requested in requested_rules
-                       if requested.rule.destination_type == REFERENCED_GROUP_NAME))
-    if not names:
-        return requested_rules
-    if vpc_id is None:
-        target = api.security_groups([{"Name": "group-id", "Values": [group_id]}])
-        if not target:
-            raise NetguardAwsError("security group %s does not exist" % group_id, group_id=group_id)
-        vpc_id = target[0].get("VpcId")
-    groups = api.security_groups([{"Name": "group-name", "Values": names}, {"Name": "vpc-id", "Values": [vpc_id]}])
-    ids_by_name = dict((group["GroupName"], group["GroupId"]) for group in groups if group["GroupName"] in names)
-    missing = [name for name in names if name not in ids_by_name]
-    if missing:
-        raise NetguardAwsError("destination group %s: no security group has that name in %s, the VPC of %s; give "
-                               "its sg- ID instead" % (", ".join(quoted(name) for name in missing), vpc_id, group_id))
-    resolved = []
-    for requested in requested_rules:
-        if requested.rule.destination_type == REFERENCED_GROUP_NAME:
-            rule = requested.rule._replace(destination_type=REFERENCED_GROUP_ID,
-                                           destination=ids_by_name[requested.rule.destination])
-            requested = requested._replace(rule=rule)
-        resolved.append(requested)
-    return resolved
+def _no_such_group(group_id, region):
+    return NetguardAwsError("security group %s does not exist in %s" % (group_id, region), group_id=group_id)

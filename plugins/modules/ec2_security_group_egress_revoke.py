@@ -25,16 +25,23 @@ description:
     call removes the matched rules by ID.
   - If a matched rule is removed by someone else between that read and the revoke, the module reads the
     group again and revokes what remains.
+  - "Bulk: with O(filters) instead of a group, the same rules are revoked from every group the filters select,
+    for example every group of a VPC, or every group tagged C(env=prod). All their rules are read in a handful of
+    calls (C(DescribeSecurityGroupRules) takes 200 groups a call), then each group that has matching rules gets
+    one C(RevokeSecurityGroupEgress), O(concurrency) at a time. A group that fails (deleted meanwhile, access
+    denied) does not stop the others: each group is reported in RV(groups), and the task fails at the end naming
+    the groups that failed. O(max_revoked_rules) caps how many rules one run may remove."
 author:
   - Netguard maintainers (@netguard)
 extends_documentation_fragment:
   - netguard.aws.connection
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 options:
   group_id:
     description:
       - ID of the security group, V(sg-) followed by 8 or 17 hex digits.
-      - Exactly one of O(group_id) and O(group_name) is required.
+      - Exactly one of O(group_id), O(group_name) and O(filters) is required.
     type: str
   group_name:
     description:
@@ -46,6 +53,36 @@ options:
     description:
       - The VPC in which to look up O(group_name).
     type: str
+  filters:
+    description:
+      - 'Bulk mode. Revoke from every security group that these C(DescribeSecurityGroups) filters select,
+        for example C({"vpc-id": "vpc-0123456789abcdef0"}) or C({"tag:env": "prod"}).'
+      - Keys are filter names (V(vpc-id), V(group-name), V(tag:<key>), V(tag-key), V(owner-id), ...); values are a
+        string or a list of strings (any of them matches). Several filters must all match.
+      - Must not be empty, which would select every group of the region.
+      - Exactly one of O(group_id), O(group_name) and O(filters) is required. O(security_group_rule_ids) cannot
+        be used with it (rule IDs already name their group); O(revoke_all) needs O(allow_bulk_revoke_all=true).
+    version_added: 0.2.0
+    type: dict
+  allow_bulk_revoke_all:
+    description:
+      - Confirms that O(revoke_all) with O(filters) is meant to remove every egress rule of every selected group.
+    version_added: 0.2.0
+    type: bool
+    default: false
+  max_revoked_rules:
+    description:
+      - Blast-radius guard. When more rules than this would be revoked (across all groups in bulk mode), the task
+        fails before any write call, naming the count, and nothing is revoked.
+      - Unset, there is no limit.
+    version_added: 0.2.0
+    type: int
+  concurrency:
+    description:
+      - Bulk mode. How many groups are revoked from at the same time (1 to 64).
+    version_added: 0.2.0
+    type: int
+    default: 8
   security_group_rule_ids:
     description:
       - IDs of egress rules of this group to remove, V(sgr-) followed by 8 or 17 hex digits, as listed by
@@ -214,22 +251,27 @@ options:
       - Cannot be combined with the other rule options.
     type: bool
 attributes:
+  action_group:
+    membership:
+      - netguard.aws.aws
   check_mode:
     support: full
     details:
-      - Sends the revoke with C(DryRun=true), so that a missing C(ec2:RevokeSecurityGroupEgress) permission
-        fails the check as it would fail the real run. Nothing is removed; RV(revoked_rules) lists what would be.
+      - Sends the revoke with C(DryRun=true) (in bulk mode, once for each group that would change), so that a
+        missing C(ec2:RevokeSecurityGroupEgress) permission fails the check as it would fail the real run.
+        Nothing is removed; RV(revoked_rules) lists what would be.
   diff_mode:
     support: full
     details:
-      - Shows the group's egress rules before and after, one sorted line per rule.
+      - Shows the group's egress rules before and after, one sorted line per rule; in bulk mode, for each group
+        that changes.
   platform:
     support: full
     platforms: aws
 notes:
   - "IAM permissions: C(ec2:DescribeSecurityGroupRules) and C(ec2:RevokeSecurityGroupEgress), also in check mode;
-    C(ec2:DescribeSecurityGroups) when a group is given by name, or when the group turns out to have no rules
-    (to tell an empty group from a missing one)."
+    C(ec2:DescribeSecurityGroups) in bulk mode, when a group is given by name, or when the group turns out to
+    have no rules (to tell an empty group from a missing one)."
   - A group that does not exist is an error, never a silent success.
   - RV(ignore:changed) is V(true) only when AWS reports the rules as revoked (C(RevokedSecurityGroupRules)); on
     endpoints that do not return that field, a successful revoke by rule IDs means all of them went.
@@ -319,6 +361,26 @@ EXAMPLES = r"""
     group_id: sg-0123456789abcdef0
     revoke_all: true
 
+- name: Remove the allow-all egress rule from every group of a VPC, at most 500 rules
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      vpc-id: vpc-0123456789abcdef0
+    protocol: all
+    cidr: 0.0.0.0/0
+    max_revoked_rules: 500
+  register: fleet
+
+- name: Report the totals
+  ansible.builtin.debug:
+    msg: "{{ fleet.totals.revoked_rules }} rules removed from {{ fleet.totals.changed_groups }} of {{ fleet.totals.groups }} groups"
+
+- name: Lock down every group tagged env=prod
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      tag:env: prod
+    revoke_all: true
+    allow_bulk_revoke_all: true
+
 - name: Show what would be removed, removing nothing (check mode)
   netguard.aws.ec2_security_group_egress_revoke:
     group_id: sg-0123456789abcdef0
@@ -362,13 +424,13 @@ EXAMPLES = r"""
 RETURN = r"""
 group_id:
   description: ID of the security group.
-  returned: success
+  returned: success, for one group
   type: str
   sample: sg-0123456789abcdef0
 revoked_rules:
   description:
     - The egress rules removed, as AWS described them; in check mode, the rules that would be removed.
-  returned: success
+  returned: success, for one group
   type: list
   elements: dict
   contains:
@@ -420,7 +482,7 @@ revoked_ip_permissions:
     - The removed rules in the API's C(IpPermissions) shape, descriptions kept. Passing it to
       C(authorize-security-group-egress --ip-permissions) or C(authorize_security_group_egress(IpPermissions=...))
       restores exactly these rules.
-  returned: success
+  returned: success, for one group
   type: list
   elements: dict
   sample:
@@ -435,7 +497,7 @@ unmatched:
     - Requested rules and rule IDs that matched no egress rule of the group, normalised.
     - A rule ID comes as C(security_group_rule_id) alone; a rule with the keys of RV(revoked_rules)
       except the ID and description, plus C(group_owner) when one was requested.
-  returned: success
+  returned: success, for one group
   type: list
   elements: dict
   sample:
@@ -448,7 +510,7 @@ unknown_ip_permissions:
   description:
     - Permissions AWS reported as not revoked (C(UnknownIpPermissions)), in the API's shape; empty when
       the endpoint does not return the field.
-  returned: success
+  returned: success, for one group
   type: list
   elements: dict
   sample: []
@@ -456,7 +518,7 @@ egress_rules:
   description:
     - The group's egress rules after the change, in the shape of RV(revoked_rules); in check mode, as they
       would be.
-  returned: success
+  returned: success, for one group
   type: list
   elements: dict
   sample:
@@ -466,6 +528,95 @@ egress_rules:
       to_port: -1
       cidr_ipv6: "::/0"
       description: null
+groups:
+  description:
+    - Bulk mode, one entry per selected group, in the order AWS listed them; also when the task fails.
+    - A group that failed has C(failed=true) and C(msg), and empty C(revoked_rules).
+  returned: bulk mode
+  type: list
+  elements: dict
+  contains:
+    group_id:
+      description: ID of the group.
+      type: str
+    group_name:
+      description: Name of the group.
+      type: str
+    vpc_id:
+      description: VPC of the group.
+      type: str
+    changed:
+      description: Whether rules were (in check mode, would be) revoked from this group.
+      type: bool
+    revoked_rules:
+      description: As RV(revoked_rules), for this group.
+      type: list
+      elements: dict
+    revoked_ip_permissions:
+      description: As RV(revoked_ip_permissions), for this group.
+      type: list
+      elements: dict
+    unmatched:
+      description: As RV(unmatched), for this group.
+      type: list
+      elements: dict
+    unknown_ip_permissions:
+      description: As RV(unknown_ip_permissions), for this group; absent for a group that failed.
+      type: list
+      elements: dict
+    egress_rules:
+      description: As RV(egress_rules), for this group; absent for a group that failed.
+      type: list
+      elements: dict
+    failed:
+      description: Present and V(true) when revoking from this group failed.
+      type: bool
+    msg:
+      description: Why it failed, for a group that failed.
+      type: str
+  sample:
+    - group_id: sg-0123456789abcdef0
+      group_name: web
+      vpc_id: vpc-0123456789abcdef0
+      changed: true
+      revoked_rules:
+        - security_group_rule_id: sgr-0123456789abcdef0
+          ip_protocol: "-1"
+          from_port: -1
+          to_port: -1
+          cidr_ipv4: 0.0.0.0/0
+          description: null
+      revoked_ip_permissions:
+        - IpProtocol: "-1"
+          FromPort: -1
+          ToPort: -1
+          IpRanges:
+            - CidrIp: 0.0.0.0/0
+      unmatched: []
+      unknown_ip_permissions: []
+      egress_rules: []
+totals:
+  description: Bulk mode, counts over all selected groups; also when the task fails.
+  returned: bulk mode
+  type: dict
+  contains:
+    groups:
+      description: Groups the filters selected.
+      type: int
+    changed_groups:
+      description: Groups rules were (in check mode, would be) revoked from.
+      type: int
+    revoked_rules:
+      description: Rules revoked (in check mode, that would be), in all groups.
+      type: int
+    failed_groups:
+      description: Groups where revoking failed.
+      type: int
+  sample:
+    groups: 200
+    changed_groups: 180
+    revoked_rules: 180
+    failed_groups: 0
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -473,14 +624,13 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import (
     CONNECTION_REQUIRED_TOGETHER,
     connection_argument_spec,
-    ec2_client,
-    sdk_problem,
 )
-from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.module_runner import run_module
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
     RULE_SELECTORS,
     SHORTHAND_OPTIONS,
     parse_revoke_request,
+    shorthand_argument_spec,
 )
 from ansible_collections.netguard.aws.plugins.module_utils.revoke import revoke_egress
 
@@ -500,6 +650,7 @@ ARGUMENT_SPEC = dict(
     group_id=dict(type="str"),
     group_name=dict(type="str"),
     vpc_id=dict(type="str"),
+    filters=dict(type="dict"),
     security_group_rule_ids=dict(type="list", elements="str", aliases=["rule_ids"]),
     ip_permissions=dict(type="list", elements="dict", options=dict(
         ip_protocol=dict(type="raw", required=True, aliases=["IpProtocol"]),
@@ -518,15 +669,13 @@ ARGUMENT_SPEC = dict(
             peering_status=_ignored("PeeringStatus"),
         ), required_one_of=[["group_id", "group_name"]]),
     ), required_together=[["from_port", "to_port"]]),
-    # raw: YAML integers and strings are both taken as written, without conversion warnings.
-    protocol=dict(type="raw"),
-    port=dict(type="raw"),
-    cidr=dict(type="list", elements="str"),
-    destination_group=dict(type="str", aliases=["source_group"]),
     group_owner=dict(type="str"),
-    prefix_list_id=dict(type="str"),
     revoke_all=dict(type="bool"),
+    allow_bulk_revoke_all=dict(type="bool", default=False),
+    max_revoked_rules=dict(type="int"),
+    concurrency=dict(type="int", default=8),
 )
+ARGUMENT_SPEC.update(shorthand_argument_spec())
 ARGUMENT_SPEC.update(connection_argument_spec())
 
 # Everything AnsibleModule checks before the module's own code runs; also used to
@@ -534,11 +683,11 @@ ARGUMENT_SPEC.update(connection_argument_spec())
 MODULE_KWARGS = dict(
     argument_spec=ARGUMENT_SPEC,
     mutually_exclusive=(
-        [["group_id", "group_name"]]
+        [["group_id", "group_name", "filters"], ["filters", "security_group_rule_ids"]]
         + [["ip_permissions", option] for option in SHORTHAND_OPTIONS]
         + [["revoke_all", option] for option in RULE_SELECTORS if option != "revoke_all"]
     ),
-    required_one_of=[["group_id", "group_name"], list(RULE_SELECTORS)],
+    required_one_of=[["group_id", "group_name", "filters"], list(RULE_SELECTORS)],
     required_together=CONNECTION_REQUIRED_TOGETHER,
     required_by=dict(
         vpc_id="group_name",
@@ -553,17 +702,7 @@ MODULE_KWARGS = dict(
 
 def main():
     module = AnsibleModule(supports_check_mode=True, **MODULE_KWARGS)
-    problem = sdk_problem()
-    if problem:
-        module.fail_json(msg=problem)
-    try:
-        request = parse_revoke_request(module.params)
-        result = revoke_egress(ec2_client(module.params), request, check_mode=module.check_mode, diff=module._diff)
-    except NetguardAwsError as error:
-        module.fail_json(msg=error.msg, **error.details)
-    for warning in result.pop("warnings"):
-        module.warn(warning)
-    module.exit_json(**result)
+    run_module(module, parse_revoke_request, revoke_egress)
 
 
 if __name__ == "__main__":

@@ -50,3 +50,23 @@ def label_of(rule):
     if rule["IpProtocol"] == "-1":
         return "all-%s" % destination
     return "%s-%s-%s" % (rule["IpProtocol"], rule["FromPort"], destination)
+
+
+def seed_fleet(ec2, count, tags=None):
+    """A VPC with ``count`` groups, each with the default allow-all egress rule and HTTPS to 10.0.0.0/8.
+
+    Returns the VPC ID and the group IDs. ``tags`` (a dict) are put on every group.
+    """
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    tag_specifications = []
+    if tags:
+        tag_specifications = [{"ResourceType": "security-group",
+                               "Tags": [{"Key": key, "Value": value} for key, value in tags.items()]}]
+    group_ids = []
+    for index in range(count):
+        group_id = ec2.create_security_group(GroupName="app-%03d" % index, Description="app", VpcId=vpc_id,
+                                             TagSpecifications=tag_specifications)["GroupId"]
+        ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
+        group_ids.append(group_id)
+    return vpc_id, group_ids

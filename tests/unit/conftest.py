@@ -7,6 +7,7 @@ from unittest import mock
 import boto3
 import pytest
 from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as module_warnings
 from botocore.client import BaseClient
 from moto import mock_aws
 
@@ -62,12 +63,17 @@ def api_calls(monkeypatch):
 
 @pytest.fixture
 def run_module(capsys):
-    """Run the module's main() as Ansible would; return its result dict (``failed`` set on failure)."""
+    """Run a module's main() as Ansible would; return its result dict (``failed`` set on failure).
 
-    def run(check_mode=False, diff=False, **args):
+    The revoke module unless ``module`` names another module of the collection.
+    """
+
+    def run(check_mode=False, diff=False, module=ec2_security_group_egress_revoke, **args):
         module_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+        # Warnings are collected per process, which is one module run outside tests.
+        module_warnings._global_warnings.clear()
         with patch_module_args(module_args), pytest.raises(SystemExit) as exit_info:
-            ec2_security_group_egress_revoke.main()
+            module.main()
         result = json.loads(capsys.readouterr().out)
         assert bool(exit_info.value.code) == bool(result.get("failed")), result
         return result

@@ -25,8 +25,13 @@ INGRESS = api_rule("sgr-0000000000000000c", "tcp", 22, 22, egress=False, CidrIpv
 DESCRIBE_PARAMS = {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000}
 
 
+def revoke_request(group_id=GROUP, rule_ids=(), revoke_all=False):
+    return RevokeRequest(group_id=group_id, group_name=None, vpc_id=None, filters=None, rule_ids=tuple(rule_ids),
+                         rules=(), revoke_all=revoke_all, max_revoked_rules=None, concurrency=1, warnings=[])
+
+
 def by_ids(*rule_ids):
-    return RevokeRequest(GROUP, None, None, tuple(rule_ids), (), False, [])
+    return revoke_request(rule_ids=rule_ids)
 
 
 @pytest.fixture
@@ -137,7 +142,7 @@ def test_described_rules_are_read_across_pages(stubbed):
     describe(stubber, SMTP, expected={"NextToken": "page-2"})
     stubber.add_response("revoke_security_group_egress", {"Return": True},
                          revoke_params(HTTPS["SecurityGroupRuleId"], SMTP["SecurityGroupRuleId"]))
-    result = revoke_egress(client, RevokeRequest(GROUP, None, None, (), (), True, []))
+    result = revoke_egress(client, revoke_request(revoke_all=True))
     assert len(result["revoked_rules"]) == 2
 
 
@@ -226,7 +231,7 @@ def throttled(monkeypatch):
 
 
 def lockdown(group):
-    return RevokeRequest(group, None, None, (), (), True, [])
+    return revoke_request(group_id=group, revoke_all=True)
 
 
 def test_throttling_a_few_times_then_success_is_retried_by_botocore(throttled):
