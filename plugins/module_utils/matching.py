@@ -50,3 +50,15 @@ def match_egress_rules(group_id, described_rules, rule_ids=(), rules=(), revoke_
 
     matched = [rule for rule in egress if rule.rule_id in selected_ids]
     return MatchResult(matched, unmatched_rule_ids, unmatched_rules, warnings)
+
+
+def passes_filter(described, rule_filter):
+    """Whether a described rule has every part ``rule_filter`` gives (a part left out matches anything)."""
+    rule = described.rule
+    if rule_filter.protocol is not None and rule.protocol != rule_filter.protocol:
+        return False
+    if rule_filter.from_port is not None and (rule.from_port, rule.to_port) != (rule_filter.from_port, rule_filter.to_port):
+        return False
+    if rule_filter.destinations and (rule.destination_type, rule.destination) not in rule_filter.destinations:
+        return False
+    return True

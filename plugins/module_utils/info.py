@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Describe the egress rules of many security groups in a handful of calls. Read-only."""
+
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import Ec2Api
+from ansible_collections.netguard.aws.plugins.module_utils.formatting import display_line, rule_summary
+from ansible_collections.netguard.aws.plugins.module_utils.matching import egress_rules_of, passes_filter
+from ansible_collections.netguard.aws.plugins.module_utils.rules import (
+    REFERENCED_GROUP_ID,
+    REFERENCED_GROUP_NAME,
+    DescribedRule,
+)
+from ansible_collections.netguard.aws.plugins.module_utils.selection import (
+    destination_ids_by_name,
+    group_by_name,
+    groups_by_id,
+)
+
+
+def describe_egress(client, request, check_mode=False, diff=False):
+    """The selected groups with their egress rules (those passing the rule filter, if any).
+
+    Calls: DescribeSecurityGroups (paginated; by ID 200 a call), one more for
+    destination group names if any, and DescribeSecurityGroupRules for 200 groups
+    a call, or for the whole region at once when no group selector is given;
+    1,000 rules a page. Read-only, so check mode and diff mode change nothing.
+    """
+    api = Ec2Api(client)
+    region = client.meta.region_name
+    whole_region = not (request.group_ids or request.group_name or request.filters)
+    if request.group_ids:
+        groups = groups_by_id(api, list(request.group_ids), region)
+    elif request.group_name is not None:
+        groups = [group_by_name(api, request.group_name, request.vpc_id)]
+    else:
+        groups = api.security_groups(request.filters or ())
+
+    described_by_group = dict((group["GroupId"], []) for group in groups)
+    if groups:
+        for api_rule in api.security_group_rules(None if whole_region else list(described_by_group)):
+            # Whole-region reads can include a group created after the groups were listed.
+            if api_rule.get("GroupId") in described_by_group:
+                described_by_group[api_rule["GroupId"]].append(DescribedRule(api_rule))
+
+    rule_filter = request.rule_filter
+    ids_by_name = _destination_ids(api, rule_filter, groups)
+    security_groups = []
+    for group in groups:
+        egress = egress_rules_of(group["GroupId"], described_by_group[group["GroupId"]])
+        if rule_filter is not None:
+            group_filter = _filter_for_vpc(rule_filter, ids_by_name, group.get("VpcId"))
+            egress = [rule for rule in egress if passes_filter(rule, group_filter)]
+            if not egress:
+                continue
+        security_groups.append({
+            "group_id": group["GroupId"],
+            "group_name": group.get("GroupName"),
+            "vpc_id": group.get("VpcId"),
+            "egress_rules": [dict(rule_summary(rule), display=display_line(rule)) for rule in egress],
+        })
+    return {"changed": False, "security_groups": security_groups, "warnings": list(request.warnings)}
+
+
+def _destination_ids(api, rule_filter, groups):
+    names = set(value for kind, value in (rule_filter.destinations if rule_filter else ()) if kind == REFERENCED_GROUP_NAME)
+    if not names or not groups:
+        return {}
+    return destination_ids_by_name(api, names, set(group.get("VpcId") for group in groups), "destination_group")
+
+
+def _filter_for_vpc(rule_filter, ids_by_name, vpc_id):
+    destinations = []
+    for kind, value in rule_filter.destinations:
+        if kind == REFERENCED_GROUP_NAME and (vpc_id, value) in ids_by_name:
+            kind, value = REFERENCED_GROUP_ID, ids_by_name[(vpc_id, value)]
+        destinations.append((kind, value))
+    return rule_filter._replace(destinations=tuple(destinations))

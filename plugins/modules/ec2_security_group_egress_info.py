@@ -1,0 +1,228 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: ec2_security_group_egress_info
+short_description: List the egress rules of EC2 security groups, with their rule IDs
+version_added: 0.2.0
+description:
+  - Lists the outbound (egress) rules of one security group, of a selection of groups, or of every group of the
+    region, each rule with its ID (V(sgr-...)) and a one-line readable form.
+  - Rules come in the shape of the RV(netguard.aws.ec2_security_group_egress_revoke#module:revoked_rules) of
+    M(netguard.aws.ec2_security_group_egress_revoke), so an ID found here can be passed to its
+    O(netguard.aws.ec2_security_group_egress_revoke#module:security_group_rule_ids).
+  - Optional rule filters take the revoke module's shorthand options and compare rules the same way (protocol
+    names and numbers, canonical CIDRs, tcp/udp all ports as 0-65535 or -1). Unlike in the revoke module, an
+    option left out matches any value, so O(cidr=0.0.0.0/0) alone finds every egress rule open to the world.
+  - Uses the fewest calls the API allows; C(DescribeSecurityGroups) (paginated), and
+    C(DescribeSecurityGroupRules) for 200 groups a call, or for the whole region at once when no group
+    selector is given; never one call per group.
+author:
+  - Netguard maintainers (@netguard)
+extends_documentation_fragment:
+  - netguard.aws.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+options:
+  group_id:
+    description:
+      - IDs of the security groups to list; any that does not exist is an error naming it.
+    type: list
+    elements: str
+  group_name:
+    description:
+      - Name of one security group to list; no group or several groups with this name is an error.
+    type: str
+  vpc_id:
+    description:
+      - The VPC in which to look up O(group_name).
+    type: str
+  filters:
+    description:
+      - 'C(DescribeSecurityGroups) filters selecting the groups to list, for example C({"vpc-id": "vpc-0123abcd"})
+        or C({"tag:env": "prod"}); values are a string or a list of strings.'
+      - At most one of O(group_id), O(group_name) and O(filters); with none of them, every group of the region
+        is listed.
+    type: dict
+  protocol:
+    description:
+      - Only rules of this protocol, in the forms the revoke module takes (V(tcp), V(6), V(all), V(-1), ...).
+    type: raw
+  port:
+    description:
+      - Only rules for exactly this port or range (V(443), V(1024-2048), V(all)), or ICMP type and code;
+        needs O(protocol).
+    type: raw
+  cidr:
+    description:
+      - Only rules to one of these IPv4 or IPv6 CIDR blocks, compared in canonical form.
+    type: list
+    elements: str
+  destination_group:
+    description:
+      - Only rules to this security group, by V(sg-) ID or by name in the VPC of each listed group.
+    type: str
+    aliases: [source_group]
+  prefix_list_id:
+    description:
+      - Only rules to this managed prefix list.
+    type: str
+attributes:
+  action_group:
+    membership:
+      - netguard.aws.aws
+  check_mode:
+    support: full
+    details:
+      - Read-only; check mode returns the same result.
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: aws
+notes:
+  - With a rule filter, only the groups that have matching rules are returned.
+  - "IAM permissions: C(ec2:DescribeSecurityGroups) and C(ec2:DescribeSecurityGroupRules)."
+seealso:
+  - module: netguard.aws.ec2_security_group_egress_revoke
+"""
+
+EXAMPLES = r"""
+- name: List the egress rules of one group, with their IDs
+  netguard.aws.ec2_security_group_egress_info:
+    group_id:
+      - sg-0123456789abcdef0
+  register: web
+
+- name: Print them one line each
+  ansible.builtin.debug:
+    msg: "{{ web.security_groups[0].egress_rules | map(attribute='display') | list }}"
+
+- name: Find every egress rule open to the world, in every group of the region
+  netguard.aws.ec2_security_group_egress_info:
+    cidr:
+      - 0.0.0.0/0
+      - ::/0
+  register: open_to_the_world
+
+- name: Find outbound SMTP in the groups of one VPC
+  netguard.aws.ec2_security_group_egress_info:
+    filters:
+      vpc-id: vpc-0123456789abcdef0
+    protocol: tcp
+    port: 25
+  register: smtp
+
+- name: Remove exactly the rules found
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: "{{ item.group_id }}"
+    rule_ids: "{{ item.egress_rules | map(attribute='security_group_rule_id') | list }}"
+  loop: "{{ smtp.security_groups }}"
+  loop_control:
+    label: "{{ item.group_id }}"
+"""
+
+RETURN = r"""
+security_groups:
+  description:
+    - The selected groups, in the order AWS lists them (for O(group_id), in the order given), with their egress
+      rules; with a rule filter, only groups that have matching rules, with only those rules.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    group_id:
+      description: ID of the group.
+      type: str
+    group_name:
+      description: Name of the group.
+      type: str
+    vpc_id:
+      description: VPC of the group.
+      type: str
+    egress_rules:
+      description:
+        - The group's egress rules, in the shape of the revoke module's C(revoked_rules), plus C(display).
+      type: list
+      elements: dict
+      contains:
+        security_group_rule_id:
+          description: ID of the rule.
+          type: str
+        ip_protocol:
+          description: Protocol, as AWS describes it (V(-1) for all).
+          type: str
+        from_port:
+          description: First port, or ICMP type; V(-1) for all.
+          type: int
+        to_port:
+          description: Last port, or ICMP code; V(-1) for all.
+          type: int
+        cidr_ipv4:
+          description: IPv4 destination, for such a rule.
+          type: str
+        cidr_ipv6:
+          description: IPv6 destination, for such a rule.
+          type: str
+        prefix_list_id:
+          description: Prefix list destination, for such a rule.
+          type: str
+        referenced_group_id:
+          description: Security group destination, for such a rule.
+          type: str
+        description:
+          description: The rule's description, or V(null).
+          type: str
+        display:
+          description: The rule on one line, as in the revoke module's diff.
+          type: str
+  sample:
+    - group_id: sg-0123456789abcdef0
+      group_name: web
+      vpc_id: vpc-0123456789abcdef0
+      egress_rules:
+        - security_group_rule_id: sgr-0123456789abcdef0
+          ip_protocol: tcp
+          from_port: 443
+          to_port: 443
+          cidr_ipv4: 10.0.0.0/16
+          description: web servers
+          display: 'sgr-0123456789abcdef0  tcp 443  -> 10.0.0.0/16  "web servers"'
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import (
+    CONNECTION_REQUIRED_TOGETHER,
+    connection_argument_spec,
+)
+from ansible_collections.netguard.aws.plugins.module_utils.info import describe_egress
+from ansible_collections.netguard.aws.plugins.module_utils.module_runner import run_module
+from ansible_collections.netguard.aws.plugins.module_utils.request import parse_info_request, shorthand_argument_spec
+
+ARGUMENT_SPEC = dict(
+    group_id=dict(type="list", elements="str"),
+    group_name=dict(type="str"),
+    vpc_id=dict(type="str"),
+    filters=dict(type="dict"),
+)
+ARGUMENT_SPEC.update(shorthand_argument_spec())
+ARGUMENT_SPEC.update(connection_argument_spec())
+
+MODULE_KWARGS = dict(
+    argument_spec=ARGUMENT_SPEC,
+    mutually_exclusive=[["group_id", "group_name", "filters"]],
+    required_together=CONNECTION_REQUIRED_TOGETHER,
+    required_by=dict(vpc_id="group_name", port="protocol"),
+)
+
+
+def main():
+    module = AnsibleModule(supports_check_mode=True, **MODULE_KWARGS)
+    run_module(module, parse_info_request, describe_egress)
+
+
+if __name__ == "__main__":
+    main()
