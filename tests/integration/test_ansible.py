@@ -13,7 +13,8 @@ import ansible_runner
 import pytest
 
 from ..support.endpoint import ACCESS_KEY, REGION, SECRET_KEY, ansible_environment, tool
-from ..support.seed import egress_rules, label_of, seed_web_group
+from ..support.fault_proxy import Fault, FaultProxy
+from ..support.seed import egress_rules, label_of, seed_fleet, seed_web_group
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +41,11 @@ SCENARIOS = {
     "module_defaults_group": {"all-0.0.0.0/0", "all-::/0"},
     "connection_options": {"tcp-25-0.0.0.0/0"},
     "connection_profile": {"tcp-25-0.0.0.0/0"},
+    "info_module": {"all-0.0.0.0/0", "all-::/0", "tcp-25-0.0.0.0/0"},
 }
+# Bulk targets run on a fleet of tagged groups instead; each has its own test below.
+FLEET_TARGETS = ("bulk_revoke", "bulk_guard", "bulk_partial_failure")
+FLEET_TAG = "blue"
 
 
 @pytest.fixture(scope="session")
@@ -116,8 +121,67 @@ def test_scenario(target, ansible, work_dir, endpoint, seeded):
         assert secret not in output
 
 
-def test_every_scenario_has_a_target():
-    assert sorted(SCENARIOS) == sorted(name for name in os.listdir(TARGETS) if not name.startswith("."))
+def test_every_target_is_run():
+    assert sorted(list(SCENARIOS) + list(FLEET_TARGETS)) == sorted(
+        name for name in os.listdir(TARGETS) if not name.startswith("."))
+
+
+@pytest.fixture
+def fleet(endpoint):
+    """``fleet(count)``: an empty region, then ``count`` groups tagged fleet=blue; returns the client and IDs."""
+
+    def make(count):
+        endpoint.reset()
+        ec2 = endpoint.client()
+        _vpc_id, group_ids = seed_fleet(ec2, count, tags={"fleet": FLEET_TAG})
+        return ec2, group_ids
+
+    return make
+
+
+def proxied(endpoint, proxy):
+    return dict(endpoint.environment(), AWS_URL=proxy.url)
+
+
+def allow_all(ec2, group_id):
+    return [rule for rule in egress_rules(ec2, group_id).values() if rule["IpProtocol"] == "-1"]
+
+
+def test_bulk_revoke_over_200_groups(ansible, work_dir, endpoint, fleet):
+    ec2, group_ids = fleet(200)
+    with FaultProxy(endpoint.url) as recorder:
+        run_target(ansible, work_dir, "bulk_revoke", {"fleet_tag": FLEET_TAG, "group_count": 200},
+                   aws_environment=proxied(endpoint, recorder))
+    assert all(allow_all(ec2, group_id) == [] and len(egress_rules(ec2, group_id)) == 1 for group_id in group_ids)
+    revokes = recorder.calls("RevokeSecurityGroupEgress")
+    assert len([call for call in revokes if call.get("DryRun") == "true"]) == 200, "check mode: one dry run a group"
+    assert len([call for call in revokes if call.get("DryRun") != "true"]) == 200, "one revoke a group, none on re-run"
+    # Four tasks read the fleet (preview, run, re-run, info): one group listing and one rule listing each.
+    assert len(recorder.calls("DescribeSecurityGroups")) == 4
+    assert len(recorder.calls("DescribeSecurityGroupRules")) == 4
+
+
+def test_bulk_guard_stops_before_any_write(ansible, work_dir, endpoint, fleet):
+    ec2, group_ids = fleet(20)
+    with FaultProxy(endpoint.url) as recorder:
+        run_target(ansible, work_dir, "bulk_guard", {"fleet_tag": FLEET_TAG, "group_count": 20},
+                   aws_environment=proxied(endpoint, recorder))
+    assert recorder.calls("RevokeSecurityGroupEgress") == []
+    assert all(allow_all(ec2, group_id) for group_id in group_ids)
+
+
+def test_bulk_partial_failure_finishes_the_other_groups(ansible, work_dir, endpoint, fleet):
+    ec2, group_ids = fleet(20)
+    denied = group_ids[7]
+    fault = Fault({"Action": "RevokeSecurityGroupEgress", "GroupId": denied}, "UnauthorizedOperation",
+                  "You are not authorized to perform this operation.", status=403)
+    with FaultProxy(endpoint.url, [fault]) as proxy:
+        run_target(ansible, work_dir, "bulk_partial_failure",
+                   {"fleet_tag": FLEET_TAG, "group_count": 20, "denied_group_id": denied},
+                   aws_environment=proxied(endpoint, proxy))
+    assert fault.hits == 1
+    assert allow_all(ec2, denied)
+    assert all(allow_all(ec2, group_id) == [] for group_id in group_ids if group_id != denied)
 
 
 def test_diff_output_shows_the_removed_line(ansible, work_dir, seeded):

@@ -1,0 +1,92 @@
+"""An HTTP proxy in front of moto_server that answers chosen EC2 calls with an AWS error.
+
+Lets tests that run ansible as a subprocess inject what moto cannot produce (an access
+denial for one group, throttling) at the HTTP layer, where botocore sees real responses.
+"""
+
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+_ERROR_BODY = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>%s</Code>"
+               "<Message>%s</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>")
+
+
+class Fault:
+    """Answer requests whose form parameters include all of ``match`` with ``code`` (HTTP ``status``).
+
+    ``times`` limits how many requests get the fault (None: all of them).
+    """
+
+    def __init__(self, match, code, message="injected by the test", status=400, times=None):
+        self.match = match
+        self.code = code
+        self.message = message
+        self.status = status
+        self.times = times
+        self.hits = 0
+
+    def applies(self, parameters):
+        if any(parameters.get(key) != value for key, value in self.match.items()):
+            return False
+        if self.times is not None and self.hits >= self.times:
+            return False
+        self.hits += 1
+        return True
+
+
+class FaultProxy:
+    """``with FaultProxy(upstream_url, faults) as proxy``: use ``proxy.url`` as the EC2 endpoint."""
+
+    def __init__(self, upstream_url, faults=()):
+        self.upstream_url = upstream_url
+        self.faults = list(faults)
+        self.requests = []
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                parameters = dict(urllib.parse.parse_qsl(body.decode()))
+                with proxy._lock:
+                    proxy.requests.append(parameters)
+                    fault = next((fault for fault in proxy.faults if fault.applies(parameters)), None)
+                if fault is not None:
+                    self._answer(fault.status, (_ERROR_BODY % (fault.code, fault.message)).encode())
+                    return
+                upstream = urllib.request.Request(proxy.upstream_url + self.path, data=body, method="POST",
+                                                  headers=dict((key, value) for key, value in self.headers.items()
+                                                               if key.lower() not in ("host", "content-length")))
+                try:
+                    with urllib.request.urlopen(upstream, timeout=60) as response:
+                        self._answer(response.status, response.read())
+                except urllib.error.HTTPError as error:
+                    self._answer(error.code, error.read())
+
+            def _answer(self, status, payload):
+                self.send_response(status)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *_args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self._server.server_address[1]
+
+    def __enter__(self):
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *_exc_info):
+        self._server.shutdown()
+        self._server.server_close()
+
+    def calls(self, action):
+        """The form parameters of every request for ``action`` that reached the proxy."""
+        return [parameters for parameters in self.requests if parameters.get("Action") == action]
