@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.requirements-installed
 
-.PHONY: demo test pytest sanity docs clean
+.PHONY: demo test pytest sanity docs bench clean
 
 $(READY): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11 or newer is needed; this is %d.%d (set PYTHON=...)" % v[:2])'
@@ -29,6 +29,10 @@ sanity: $(READY)
 # Regenerate docs/reference from the modules' documentation (tests/packaging checks it is current).
 docs: $(READY)
 	$(BIN)/python -m tests.support.reference_docs
+
+# Not a test: timings against a local endpoint, written to docs/performance.md.
+bench: $(READY)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) build tests/output .pytest_cache

@@ -1,6 +1,7 @@
 """The collection as the Ansible ecosystem consumes it: artifact, changelog, docs, lint, execution environment."""
 
 import filecmp
+import importlib
 import os
 import re
 import shutil
@@ -20,8 +21,11 @@ DEVELOPMENT_FILES = [".venv/bin/python", ".ansible/collections/x", ".git/HEAD", 
                      "plugins/module_utils/__pycache__/rules.cpython-311.pyc", "netguard-aws-0.0.1.tar.gz"]
 DEVELOPMENT_PATTERN = re.compile(r"(^|/)(\.venv|\.ansible|\.git|\.pytest_cache|\.hypothesis|__pycache__|build)(/|$)"
                                  r"|^tests/output(/|$)|\.pyc$|\.tar\.gz$")
+MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(COLLECTION_ROOT, "plugins", "modules"))
+                 if name.endswith(".py"))
 SHIPPED_FILES = ["README.md", "CHANGELOG.md", "COPYING", "requirements.txt", "meta/runtime.yml",
                  "meta/execution-environment.yml", "plugins/modules/ec2_security_group_egress_revoke.py",
+                 "plugins/modules/ec2_security_group_egress_info.py", "docs/reference/ec2_security_group_egress_info_module.rst",
                  "plugins/doc_fragments/connection.py", "docs/guide.md",
                  "docs/reference/ec2_security_group_egress_revoke_module.rst", "changelogs/changelog.yaml"]
 
@@ -67,15 +71,18 @@ def test_changelog_lints():
     assert run([tool("antsibull-changelog"), "lint"], cwd=COLLECTION_ROOT).strip() == ""
 
 
-def test_changelog_has_a_release_for_the_galaxy_version():
+def test_changelog_covers_the_galaxy_version():
+    """The galaxy version is released in the changelog, or its changes wait as fragments."""
     with open(os.path.join(COLLECTION_ROOT, "galaxy.yml")) as handle:
         version = yaml.safe_load(handle)["version"]
     with open(os.path.join(COLLECTION_ROOT, "changelogs", "changelog.yaml")) as handle:
         releases = yaml.safe_load(handle)["releases"]
     with open(os.path.join(COLLECTION_ROOT, "CHANGELOG.md")) as handle:
         rendered = handle.read()
-    assert version in releases
-    assert "v%s" % version.replace(".", "\\.") in rendered
+    assert all("v%s" % released.replace(".", "\\.") in rendered for released in releases)
+    fragments = [name for name in os.listdir(os.path.join(COLLECTION_ROOT, "changelogs", "fragments"))
+                 if name.endswith((".yml", ".yaml"))]
+    assert version in releases or fragments
 
 
 def test_reference_docs_are_generated_from_the_modules(built_collection, tmp_path):
@@ -96,13 +103,14 @@ def test_collection_docs_lint(built_collection):
 
 
 def doc_playbooks(destination):
-    """The module's EXAMPLES and the guide's YAML recipes, as playbook files for ansible-lint."""
-    from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import EXAMPLES
-
-    paths = [os.path.join(destination, "module-examples.yml")]
-    with open(paths[0], "w") as handle:
-        handle.write("---\n- name: Module EXAMPLES\n  hosts: localhost\n  gather_facts: false\n  tasks:\n")
-        handle.write(textwrap.indent(EXAMPLES.lstrip("\n"), "    "))
+    """Every module's EXAMPLES and the guide's YAML recipes, as playbook files for ansible-lint."""
+    paths = []
+    for module_name in MODULES:
+        examples = importlib.import_module("ansible_collections.netguard.aws.plugins.modules." + module_name).EXAMPLES
+        paths.append(os.path.join(destination, "%s-examples.yml" % module_name))
+        with open(paths[-1], "w") as handle:
+            handle.write("---\n- name: EXAMPLES of %s\n  hosts: localhost\n  gather_facts: false\n  tasks:\n" % module_name)
+            handle.write(textwrap.indent(examples.lstrip("\n"), "    "))
     with open(os.path.join(COLLECTION_ROOT, "docs", "guide.md")) as handle:
         recipes = re.findall(r"```yaml\n(.*?)```", handle.read(), re.S)
     assert recipes, "docs/guide.md has YAML recipes"

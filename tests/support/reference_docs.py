@@ -16,7 +16,7 @@ def generate_reference(collections_path, destination):
     environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path,
                        PATH=os.path.dirname(tool("ansible-doc")) + os.pathsep + os.environ.get("PATH", ""))
     subprocess.run([tool("antsibull-docs"), "collection", "--use-current", "--squash-hierarchy",
-                    "--output-format", "simplified-rst", "--no-add-antsibull-docs-version",
+                    "--output-format", "simplified-rst", "--no-add-antsibull-docs-version", "--fail-on-error",
                     "--dest-dir", destination, "netguard.aws"], env=environment, check=True)
 
 
