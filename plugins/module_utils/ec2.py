@@ -82,10 +82,16 @@ def sdk_problem():
     return None
 
 
-def ec2_client(params):
-    """Create an EC2 client from the connection options. Makes no API call."""
+def ec2_client(params, loader=None):
+    """Create an EC2 client from the connection options. Makes no API call.
+
+    ``loader``: a botocore data loader that already holds the EC2 model (it caches
+    what it loads), to share across clients instead of reading the model again.
+    """
     try:
         session = botocore.session.Session(profile=params.get("profile"))
+        if loader is not None:
+            session.register_component("data_loader", loader)
         config = _client_config(session, params.get("aws_config"))
         if not params.get("validate_certs", True):
             verify = False

@@ -83,6 +83,12 @@ attributes:
     support: full
     platforms: aws
 notes:
+  - "Where it runs: when the task runs on the controller (the implicit C(localhost), C(connection: local), or
+    C(delegate_to: localhost)) and the controller's Python has botocore, the collection's action plugin runs this
+    module's code inside the controller instead of starting the module, with the same arguments, results,
+    check mode, diff and C(no_log) masking, in a fraction of the time. Tasks on other hosts, and tasks with
+    C(become) or C(async), run the module on their host as usual. Set the variable C(netguard_aws_in_process)
+    to V(false) to always run the module, or to V(true) to always run inside the controller."
   - With a rule filter, only the groups that have matching rules are returned.
   - "IAM permissions: C(ec2:DescribeSecurityGroups) and C(ec2:DescribeSecurityGroupRules)."
 seealso:

@@ -1,0 +1,18 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Runs ec2_security_group_egress_info in the controller when the task runs there; see plugin_utils/in_process.py."""
+
+from ansible_collections.netguard.aws.plugins.module_utils.info import describe_egress
+from ansible_collections.netguard.aws.plugins.module_utils.request import parse_info_request
+from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_info import MODULE_KWARGS
+from ansible_collections.netguard.aws.plugins.plugin_utils.in_process import InProcessAction
+
+
+class ActionModule(InProcessAction):
+    MODULE_NAME = "netguard.aws.ec2_security_group_egress_info"
+    MODULE_KWARGS = MODULE_KWARGS
+
+    parse_request = staticmethod(parse_info_request)
+    orchestrate = staticmethod(describe_egress)

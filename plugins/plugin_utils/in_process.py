@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Run a module of the collection inside the controller when the task runs there.
+
+A module is a new Python process per task that imports botocore and loads the
+EC2 service model each time. Ansible imports an action plugin once in its main
+process and forks each task's worker from it, so what this file loads at import
+(botocore and the EC2 model, in a shared botocore loader) is there for every
+task. The action validates the task's arguments with the module's own argument
+spec, runs the same orchestration in-process, and returns what the module would.
+Elsewhere (a remote host, become, async) it runs the module as usual.
+"""
+
+import os
+from contextlib import contextmanager
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.validation import check_type_bool
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import ec2_client, sdk_problem
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+
+try:
+    import botocore.loaders
+    import botocore.session
+except ImportError:
+    SHARED_LOADER = None
+else:
+    SHARED_LOADER = botocore.loaders.create_loader()
+
+display = Display()
+
+IN_PROCESS_VARIABLE = "netguard_aws_in_process"
+
+
+def _preload(loader):
+    """Load everything an EC2 client needs into ``loader``'s cache, in the controller's main process."""
+    if loader is None or sdk_problem():
+        return
+    session = botocore.session.Session()
+    session.register_component("data_loader", loader)
+    client = session.create_client("ec2", region_name="us-east-1", aws_access_key_id="preload",
+                                   aws_secret_access_key="preload")
+    for operation in ("describe_security_groups", "describe_security_group_rules"):
+        client.get_paginator(operation)
+
+
+_preload(SHARED_LOADER)
+
+
+class InProcessAction(ActionBase):
+    """Base of the collection's action plugins: the module's work, in the controller when it can be.
+
+    Subclasses set ``MODULE_NAME``, ``MODULE_KWARGS`` (the module's AnsibleModule
+    arguments), and the ``parse_request`` and ``orchestrate`` functions that the
+    module's main passes to ``run_module``, as static methods.
+    """
+
+    MODULE_NAME = None
+    MODULE_KWARGS = None
+    parse_request = None
+    orchestrate = None
+    _supports_check_mode = True
+    _supports_async = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        if not self._in_process(task_vars):
+            wrap_async = self._task.async_val and not self._connection.has_native_async
+            result.update(self._execute_module(module_name=self.MODULE_NAME, task_vars=task_vars,
+                                               wrap_async=wrap_async))
+            if not wrap_async:
+                self._remove_tmp_path(self._connection._shell.tmpdir)
+            return result
+        display.vvv("netguard.aws: running %s in-process on the controller" % self.MODULE_NAME,
+                    host=self._play_context.remote_addr)
+        result.update(self._run_in_process())
+        return result
+
+    def _in_process(self, task_vars):
+        """In-process when asked, or by default when the task would run the module on the controller."""
+        choice = self._templar.template(task_vars.get(IN_PROCESS_VARIABLE, "auto"))
+        if isinstance(choice, str) and choice.lower() == "auto":
+            return (self._connection.transport == "local" and not self._play_context.become
+                    and not self._task.async_val and SHARED_LOADER is not None and sdk_problem() is None)
+        try:
+            return check_type_bool(choice)
+        except TypeError:
+            raise AnsibleActionFail("%s must be true, false or auto, not %r" % (IN_PROCESS_VARIABLE, choice))
+
+    def _run_in_process(self):
+        """What AnsibleModule would return for the module: same keys, masking and messages."""
+        # The environment first: the argument spec's fallbacks read AWS_REGION and the like.
+        with _task_environment(self._task_environment()):
+            validation = ArgumentSpecValidator(**self.MODULE_KWARGS).validate(dict(self._task.args))
+            params = validation.validated_parameters
+            warnings = ["Both option {option} and its alias {alias} are set.".format(**warning)
+                        for warning in validation._warnings]
+            if validation.error_messages:
+                result = {"failed": True, "msg": validation.errors.msg}
+            else:
+                result = self._orchestrated(params, warnings)
+        result["invocation"] = {"module_args": params}
+        result = remove_values(result, validation._no_log_values)
+        if warnings:
+            result["warnings"] = remove_values(warnings, validation._no_log_values)
+        return result
+
+    def _orchestrated(self, params, warnings):
+        problem = sdk_problem()
+        if problem:
+            return {"failed": True, "msg": problem}
+        try:
+            request = self.parse_request(params)
+            client = ec2_client(params, loader=SHARED_LOADER)
+            result = self.orchestrate(client, request, check_mode=bool(self._task.check_mode),
+                                      diff=bool(self._task.diff))
+        except NetguardAwsError as error:
+            details = dict(error.details)
+            warnings.extend(details.pop("warnings", ()))
+            return dict(details, failed=True, msg=error.msg)
+        warnings.extend(result.pop("warnings"))
+        return result
+
+    def _task_environment(self):
+        environment = {}
+        self._compute_environment_string(environment)
+        return dict((str(name), str(value)) for name, value in environment.items())
+
+
+@contextmanager
+def _task_environment(environment):
+    """The task's ``environment:`` on top of the controller's, as a module would see it."""
+    saved = dict(os.environ)
+    os.environ.update(environment)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
