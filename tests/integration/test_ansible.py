@@ -7,6 +7,7 @@ then checked on the endpoint with boto3.
 
 import json
 import os
+import re
 import subprocess
 
 import ansible_runner
@@ -14,6 +15,7 @@ import pytest
 
 from ..support.endpoint import ACCESS_KEY, REGION, SECRET_KEY, ansible_environment, tool
 from ..support.fault_proxy import Fault, FaultProxy
+from ..support.normalise import call_counts, endpoint_state, id_labels, relabelled
 from ..support.seed import egress_rules, label_of, seed_fleet, seed_web_group
 
 pytestmark = pytest.mark.integration
@@ -42,6 +44,8 @@ SCENARIOS = {
     "connection_options": {"tcp-25-0.0.0.0/0"},
     "connection_profile": {"tcp-25-0.0.0.0/0"},
     "info_module": {"all-0.0.0.0/0", "all-::/0", "tcp-25-0.0.0.0/0"},
+    "task_environment": {"tcp-25-0.0.0.0/0"},
+    "no_log_task": {"tcp-25-0.0.0.0/0"},
 }
 # Bulk targets run on a fleet of tagged groups instead; each has its own test below.
 FLEET_TARGETS = ("bulk_revoke", "bulk_guard", "bulk_partial_failure")
@@ -60,65 +64,110 @@ def seeded(endpoint):
     return ec2, seed_web_group(ec2)
 
 
+PATHS = {"in-process": True, "module": False}
+CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
+CONNECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "connection_plugins")
+
+
 @pytest.fixture
 def ansible(endpoint, collections_path, work_dir):
     """Run an ansible command with the installed collection.
 
     ``aws_environment``: the AWS_* variables to set; by default the endpoint's connection settings.
+    ``in_process``: force the action plugins' in-process path (True) or the module (False).
+    ``results_file``: where the result_recorder callback writes the collection's task results.
     """
 
-    def run(*command, aws_environment=None):
+    def run(*command, aws_environment=None, in_process=None, results_file=None, extra_environment=None):
         if aws_environment is None:
             aws_environment = endpoint.environment()
-        environment = ansible_environment(collections_path, work_dir, ANSIBLE_ROLES_PATH=TARGETS, **aws_environment)
-        return subprocess.run([tool(command[0])] + list(command[1:]), env=environment, cwd=work_dir,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        settings = dict(aws_environment, ANSIBLE_ROLES_PATH=TARGETS, **(extra_environment or {}))
+        if results_file:
+            settings.update(ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED="result_recorder",
+                            NETGUARD_RESULTS=results_file)
+        arguments = list(command[1:])
+        if in_process is not None:
+            arguments += ["-e", "netguard_aws_in_process=%s" % str(in_process).lower()]
+        return subprocess.run([tool(command[0])] + arguments, env=ansible_environment(collections_path, work_dir, **settings),
+                              cwd=work_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                              check=False)
 
     return run
 
 
-def connection_for(target, endpoint, work_dir):
-    """Target variables and environment for the ways of giving connection settings."""
-    if target in ("module_defaults_group", "connection_options"):
-        variables = dict(aws_region=REGION, aws_endpoint_url=endpoint.url, aws_access_key=ACCESS_KEY,
-                         aws_secret_key=SECRET_KEY)
+def connection_for(target, url, work_dir):
+    """Target variables and environment for the ways of giving connection settings, to the endpoint at ``url``."""
+    if target in ("module_defaults_group", "connection_options", "task_environment"):
+        variables = dict(aws_region=REGION, aws_endpoint_url=url, aws_access_key=ACCESS_KEY, aws_secret_key=SECRET_KEY)
         return variables, {}
     if target == "connection_profile":
         config, credentials = os.path.join(work_dir, "aws-config"), os.path.join(work_dir, "aws-credentials")
         with open(config, "w") as handle:
-            handle.write("[profile %s]\nregion = %s\nendpoint_url = %s\n" % (PROFILE, REGION, endpoint.url))
+            handle.write("[profile %s]\nregion = %s\nendpoint_url = %s\n" % (PROFILE, REGION, url))
         with open(credentials, "w") as handle:
             handle.write("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
                          % (PROFILE, PROFILE_ACCESS_KEY, SECRET_KEY))
         return {"aws_profile": PROFILE}, {"AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": credentials}
-    return {}, endpoint.environment()
+    return {}, {"AWS_URL": url, "AWS_REGION": REGION, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
 
 
-def run_target(ansible, work_dir, target, variables, *options, aws_environment=None):
+def run_target(ansible, work_dir, target, variables, *options, **run_options):
     playbook = os.path.join(work_dir, "%s.yml" % target)
     with open(playbook, "w") as handle:
         handle.write("- name: Scenario %s\n  hosts: localhost\n  gather_facts: false\n  roles: [%s]\n" % (target, target))
-    completed = ansible("ansible-playbook", playbook, "-e", json.dumps(variables), *options,
-                        aws_environment=aws_environment)
+    completed = ansible("ansible-playbook", playbook, "-e", json.dumps(variables), *options, **run_options)
     assert completed.returncode == 0, completed.stdout
     return completed.stdout
 
 
+def run_on_both_paths(ansible, endpoint, work_dir, target, seed, check, variables=None):
+    """Run ``target`` on a fresh ``seed()`` per path; check each; return what each path returned and did.
+
+    ``seed()`` returns the client, the target's variables and a snapshot for ``check(ec2, ids, snapshot,
+    output)``, which asserts the outcome. Each path gives (its task results, the endpoint's state, the API
+    calls made), with AWS IDs replaced by labels, so that the two can be compared.
+    """
+    outcomes = {}
+    with FaultProxy(endpoint.url) as recorder:
+        for path, in_process in PATHS.items():
+            ec2, ids, snapshot = seed()
+            labels = id_labels(ec2)
+            del recorder.requests[:]
+            connection_variables, aws_environment = connection_for(target, recorder.url, work_dir)
+            results_file = os.path.join(work_dir, "results-%s-%s.json" % (target, path))
+            output = run_target(ansible, work_dir, target, dict(ids, **dict(variables or {}, **connection_variables)),
+                                aws_environment=aws_environment, in_process=in_process, results_file=results_file)
+            check(ec2, ids, snapshot, output)
+            with open(results_file) as handle:
+                results = json.load(handle)
+            outcomes[path] = (relabelled(results, labels), endpoint_state(ec2, labels), call_counts(recorder))
+    return outcomes
+
+
+def assert_alike(outcomes):
+    in_process, module = outcomes["in-process"], outcomes["module"]
+    assert in_process[0] == module[0], "the same task results"
+    assert in_process[1] == module[1], "the same endpoint state"
+    assert in_process[2] == module[2], "the same API calls"
+
+
 @pytest.mark.parametrize("target", sorted(SCENARIOS))
-def test_scenario(target, ansible, work_dir, endpoint, seeded):
-    ec2, ids = seeded
-    ingress = egress_rules(ec2, ids["group_id"], egress=False)
-    connection_variables, aws_environment = connection_for(target, endpoint, work_dir)
-    variables = dict(ids, output_dir=work_dir, **connection_variables)
+def test_scenario_on_both_paths(target, ansible, work_dir, endpoint):
+    def seed():
+        endpoint.reset()
+        ec2 = endpoint.client()
+        ids = seed_web_group(ec2)
+        return ec2, ids, egress_rules(ec2, ids["group_id"], egress=False)
 
-    output = run_target(ansible, work_dir, target, variables, aws_environment=aws_environment)
+    def check(ec2, ids, ingress, output):
+        remaining = set(label_of(rule) for rule in egress_rules(ec2, ids["group_id"]).values())
+        assert remaining == EVERY_EGRESS_RULE - SCENARIOS[target]
+        assert egress_rules(ec2, ids["group_id"], egress=False) == ingress, "ingress rules are never touched"
+        assert "Traceback" not in output
+        for secret in (SECRET_KEY, ACCESS_KEY, PROFILE_ACCESS_KEY):
+            assert secret not in output
 
-    remaining = set(label_of(rule) for rule in egress_rules(ec2, ids["group_id"]).values())
-    assert remaining == EVERY_EGRESS_RULE - SCENARIOS[target]
-    assert egress_rules(ec2, ids["group_id"], egress=False) == ingress, "ingress rules are never touched"
-    assert "Traceback" not in output
-    for secret in (SECRET_KEY, ACCESS_KEY, PROFILE_ACCESS_KEY):
-        assert secret not in output
+    assert_alike(run_on_both_paths(ansible, endpoint, work_dir, target, seed, check, {"output_dir": work_dir}))
 
 
 def test_every_target_is_run():
@@ -126,87 +175,92 @@ def test_every_target_is_run():
         name for name in os.listdir(TARGETS) if not name.startswith("."))
 
 
-@pytest.fixture
-def fleet(endpoint):
-    """``fleet(count)``: an empty region, then ``count`` groups tagged fleet=blue; returns the client and IDs."""
-
-    def make(count):
+def fleet_seed(endpoint, count):
+    def seed():
         endpoint.reset()
         ec2 = endpoint.client()
         _vpc_id, group_ids = seed_fleet(ec2, count, tags={"fleet": FLEET_TAG})
-        return ec2, group_ids
-
-    return make
-
-
-def proxied(endpoint, proxy):
-    return dict(endpoint.environment(), AWS_URL=proxy.url)
+        return ec2, {"fleet_tag": FLEET_TAG, "group_count": count, "denied_group_id": group_ids[7]}, group_ids
+    return seed
 
 
 def allow_all(ec2, group_id):
     return [rule for rule in egress_rules(ec2, group_id).values() if rule["IpProtocol"] == "-1"]
 
 
-def test_bulk_revoke_over_200_groups(ansible, work_dir, endpoint, fleet):
-    ec2, group_ids = fleet(200)
-    with FaultProxy(endpoint.url) as recorder:
-        run_target(ansible, work_dir, "bulk_revoke", {"fleet_tag": FLEET_TAG, "group_count": 200},
-                   aws_environment=proxied(endpoint, recorder))
-    assert all(allow_all(ec2, group_id) == [] and len(egress_rules(ec2, group_id)) == 1 for group_id in group_ids)
-    revokes = recorder.calls("RevokeSecurityGroupEgress")
-    assert len([call for call in revokes if call.get("DryRun") == "true"]) == 200, "check mode: one dry run a group"
-    assert len([call for call in revokes if call.get("DryRun") != "true"]) == 200, "one revoke a group, none on re-run"
+def test_bulk_revoke_over_200_groups_on_both_paths(ansible, work_dir, endpoint):
+    def check(ec2, _ids, group_ids, _output):
+        assert all(allow_all(ec2, group_id) == [] and len(egress_rules(ec2, group_id)) == 1 for group_id in group_ids)
+
+    outcomes = run_on_both_paths(ansible, endpoint, work_dir, "bulk_revoke", fleet_seed(endpoint, 200), check)
+    assert_alike(outcomes)
+    calls = outcomes["module"][2]
+    assert calls[("RevokeSecurityGroupEgress", "true")] == 200, "check mode: one dry run a group"
+    assert calls[("RevokeSecurityGroupEgress", "false")] == 200, "one revoke a group, none on the re-run"
     # Four tasks read the fleet (preview, run, re-run, info): one group listing and one rule listing each.
-    assert len(recorder.calls("DescribeSecurityGroups")) == 4
-    assert len(recorder.calls("DescribeSecurityGroupRules")) == 4
+    assert calls[("DescribeSecurityGroups", "false")] == 4
+    assert calls[("DescribeSecurityGroupRules", "false")] == 4
 
 
-def test_bulk_guard_stops_before_any_write(ansible, work_dir, endpoint, fleet):
-    ec2, group_ids = fleet(20)
-    with FaultProxy(endpoint.url) as recorder:
-        run_target(ansible, work_dir, "bulk_guard", {"fleet_tag": FLEET_TAG, "group_count": 20},
-                   aws_environment=proxied(endpoint, recorder))
-    assert recorder.calls("RevokeSecurityGroupEgress") == []
-    assert all(allow_all(ec2, group_id) for group_id in group_ids)
+def test_bulk_guard_stops_before_any_write_on_both_paths(ansible, work_dir, endpoint):
+    def check(ec2, _ids, group_ids, _output):
+        assert all(allow_all(ec2, group_id) for group_id in group_ids)
+
+    outcomes = run_on_both_paths(ansible, endpoint, work_dir, "bulk_guard", fleet_seed(endpoint, 20), check)
+    assert_alike(outcomes)
+    assert outcomes["module"][2][("RevokeSecurityGroupEgress", "false")] == 0
 
 
-def test_bulk_partial_failure_finishes_the_other_groups(ansible, work_dir, endpoint, fleet):
-    ec2, group_ids = fleet(20)
-    denied = group_ids[7]
+def test_bulk_partial_failure_finishes_the_other_groups(ansible, work_dir, endpoint, execution_path):
+    seed = fleet_seed(endpoint, 20)
+    ec2, ids, group_ids = seed()
+    denied = ids["denied_group_id"]
     fault = Fault({"Action": "RevokeSecurityGroupEgress", "GroupId": denied}, "UnauthorizedOperation",
                   "You are not authorized to perform this operation.", status=403)
     with FaultProxy(endpoint.url, [fault]) as proxy:
-        run_target(ansible, work_dir, "bulk_partial_failure",
-                   {"fleet_tag": FLEET_TAG, "group_count": 20, "denied_group_id": denied},
-                   aws_environment=proxied(endpoint, proxy))
+        run_target(ansible, work_dir, "bulk_partial_failure", ids, in_process=execution_path,
+                   aws_environment=dict(endpoint.environment(), AWS_URL=proxy.url))
     assert fault.hits == 1
     assert allow_all(ec2, denied)
     assert all(allow_all(ec2, group_id) == [] for group_id in group_ids if group_id != denied)
 
 
-def test_diff_output_shows_the_removed_line(ansible, work_dir, seeded):
+@pytest.fixture(params=sorted(PATHS))
+def execution_path(request):
+    """Run the test once on the in-process path and once on the module path."""
+    return PATHS[request.param]
+
+
+def test_diff_output_shows_the_removed_line(ansible, work_dir, seeded, execution_path):
     ec2, ids = seeded
-    output = run_target(ansible, work_dir, "check_diff_idempotent", ids)
+    output = run_target(ansible, work_dir, "check_diff_idempotent", ids, in_process=execution_path)
     assert "cidr '10.1.5.5/16' was canonicalised to '10.1.0.0/16'" in output
     removed_line = '-%s  tcp 443  -> 10.1.0.0/16  "office https"' % ids["rules"]["tcp-443-10.1.0.0/16"]
     assert removed_line in output
 
 
-def test_check_mode_of_a_playbook_removes_nothing(ansible, work_dir, seeded):
+def test_no_log_hides_the_result_on_both_paths(ansible, work_dir, seeded, execution_path):
+    ec2, ids = seeded
+    output = run_target(ansible, work_dir, "no_log_task", ids, "-vvv", in_process=execution_path)
+    assert "the output has been hidden due to the fact that 'no_log: true' was specified" in output
+    assert ids["rules"]["tcp-25-0.0.0.0/0"] not in output and SECRET_KEY not in output
+
+
+def test_check_mode_of_a_playbook_removes_nothing(ansible, work_dir, seeded, execution_path):
     ec2, ids = seeded
     before = egress_rules(ec2, ids["group_id"])
-    output = run_target(ansible, work_dir, "default_allow_all", ids, "--check")
+    output = run_target(ansible, work_dir, "default_allow_all", ids, "--check", in_process=execution_path)
     assert "changed=1" in output
     assert egress_rules(ec2, ids["group_id"]) == before
 
 
-def test_warning_names_an_ingress_rule_given_by_id(ansible, work_dir, seeded):
+def test_warning_names_an_ingress_rule_given_by_id(ansible, work_dir, seeded, execution_path):
     ec2, ids = seeded
-    output = run_target(ansible, work_dir, "rule_ids_partial_match", ids)
+    output = run_target(ansible, work_dir, "rule_ids_partial_match", ids, in_process=execution_path)
     assert "%s is an ingress rule of %s and was left alone" % (ids["ingress_rule_id"], ids["group_id"]) in output
 
 
-def test_restoring_revoked_ip_permissions_gives_back_the_rules(ansible, work_dir, seeded):
+def test_restoring_revoked_ip_permissions_gives_back_the_rules(ansible, work_dir, seeded, execution_path):
     ec2, ids = seeded
 
     def identities(group_id):
@@ -214,52 +268,53 @@ def test_restoring_revoked_ip_permissions_gives_back_the_rules(ansible, work_dir
                                       if key not in ("SecurityGroupRuleId", "Tags")), sort_keys=True)
                       for rule in egress_rules(ec2, group_id).values())
     original = identities(ids["group_id"])
-    run_target(ansible, work_dir, "restore_revoked", dict(ids, output_dir=work_dir))
+    run_target(ansible, work_dir, "restore_revoked", dict(ids, output_dir=work_dir), in_process=execution_path)
     assert egress_rules(ec2, ids["group_id"]) == {}
     with open(os.path.join(work_dir, "revoked_ip_permissions.json")) as handle:
         ec2.authorize_security_group_egress(GroupId=ids["group_id"], IpPermissions=json.load(handle))
     assert identities(ids["group_id"]) == original
 
 
-def test_ad_hoc_key_value_form_check_diff_then_for_real(ansible, seeded):
+def test_ad_hoc_key_value_form_check_diff_then_for_real(ansible, seeded, execution_path):
     ec2, ids = seeded
     smtp = ids["rules"]["tcp-25-0.0.0.0/0"]
     args = "group_id=%s protocol=tcp port=25 cidr=0.0.0.0/0" % ids["group_id"]
 
-    preview = ansible("ansible", "localhost", "-m", MODULE, "-a", args, "--check", "--diff")
+    preview = ansible("ansible", "localhost", "-m", MODULE, "-a", args, "--check", "--diff", in_process=execution_path)
     assert preview.returncode == 0, preview.stdout
     assert "CHANGED" in preview.stdout and '-%s  tcp 25  -> 0.0.0.0/0  "smtp"' % smtp in preview.stdout
     assert smtp in egress_rules(ec2, ids["group_id"])
 
-    removed = ansible("ansible", "localhost", "-m", MODULE, "-a", args)
+    removed = ansible("ansible", "localhost", "-m", MODULE, "-a", args, in_process=execution_path)
     assert removed.returncode == 0 and "CHANGED" in removed.stdout, removed.stdout
     assert smtp not in egress_rules(ec2, ids["group_id"])
 
-    again = ansible("ansible", "localhost", "-m", MODULE, "-a", args)
+    again = ansible("ansible", "localhost", "-m", MODULE, "-a", args, in_process=execution_path)
     assert again.returncode == 0 and "SUCCESS" in again.stdout, again.stdout
 
 
-def test_ad_hoc_json_arguments(ansible, seeded):
+def test_ad_hoc_json_arguments(ansible, seeded, execution_path):
     ec2, ids = seeded
     args = json.dumps({"group_id": ids["group_id"], "ip_permissions": [
         {"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]})
-    completed = ansible("ansible", "localhost", "-m", MODULE, "-a", args)
+    completed = ansible("ansible", "localhost", "-m", MODULE, "-a", args, in_process=execution_path)
     assert completed.returncode == 0, completed.stdout
     assert ids["rules"]["icmp-8-10.0.0.0/8"] not in egress_rules(ec2, ids["group_id"])
 
 
-def test_ad_hoc_bad_input_exits_non_zero_with_one_line(ansible, seeded):
+def test_ad_hoc_bad_input_exits_non_zero_with_one_line(ansible, seeded, execution_path):
     ec2, ids = seeded
     before = egress_rules(ec2, ids["group_id"])
     completed = ansible("ansible", "localhost", "-m", MODULE, "-a",
-                        "group_id=%s protocol=tcp port=443-80 cidr=0.0.0.0/0" % ids["group_id"])
+                        "group_id=%s protocol=tcp port=443-80 cidr=0.0.0.0/0" % ids["group_id"], in_process=execution_path)
     assert completed.returncode == 2
     assert "port '443-80' is reversed: the first port must not exceed the second" in completed.stdout
     assert "Traceback" not in completed.stdout
     assert egress_rules(ec2, ids["group_id"]) == before
 
 
-def test_ansible_runner_reports_the_change_in_its_events(endpoint, collections_path, work_dir, seeded, monkeypatch):
+def test_ansible_runner_reports_the_change_in_its_events(endpoint, collections_path, work_dir, seeded, monkeypatch,
+                                                         execution_path):
     ec2, ids = seeded
     private_data_dir = os.path.join(work_dir, "runner")
     os.makedirs(os.path.join(private_data_dir, "project"), exist_ok=True)
@@ -268,7 +323,8 @@ def test_ansible_runner_reports_the_change_in_its_events(endpoint, collections_p
     environment = ansible_environment(collections_path, work_dir, ANSIBLE_ROLES_PATH=TARGETS, **endpoint.environment())
     monkeypatch.setenv("PATH", environment["PATH"])
 
-    runner = ansible_runner.run(private_data_dir=private_data_dir, playbook="lockdown.yml", extravars=ids,
+    runner = ansible_runner.run(private_data_dir=private_data_dir, playbook="lockdown.yml",
+                                extravars=dict(ids, netguard_aws_in_process=execution_path),
                                 envvars=environment, quiet=True)
 
     assert runner.status == "successful" and runner.rc == 0
@@ -278,3 +334,78 @@ def test_ansible_runner_reports_the_change_in_its_events(endpoint, collections_p
     assert revoke_events[0]["event_data"]["res"]["changed"] is True
     remaining = set(label_of(rule) for rule in egress_rules(ec2, ids["group_id"]).values())
     assert remaining == EVERY_EGRESS_RULE - {"all-0.0.0.0/0", "all-::/0"}
+
+
+PATH_SELECTION_PLAYBOOK = """
+- name: One info task on each host
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: List the web group
+      netguard.aws.ec2_security_group_egress_info:
+        group_id: ["{{ group_id }}"]
+
+- name: A remote host's task delegated to the controller
+  hosts: remote-host
+  gather_facts: false
+  tasks:
+    - name: List the web group from the controller
+      netguard.aws.ec2_security_group_egress_info:
+        group_id: ["{{ group_id }}"]
+      delegate_to: localhost
+
+- name: An async task on the controller
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: List the web group in the background
+      netguard.aws.ec2_security_group_egress_info:
+        group_id: ["{{ group_id }}"]
+      async: 60
+      poll: 1
+"""
+
+
+def test_in_process_on_the_controller_module_on_other_hosts(ansible, work_dir, seeded):
+    ec2, ids = seeded
+    inventory = os.path.join(work_dir, "path-selection-inventory.yml")
+    with open(inventory, "w") as handle:
+        json.dump({"all": {"vars": {"ansible_python_interpreter": tool("python")}, "hosts": {
+            "localhost": {"ansible_connection": "local"},
+            "remote-host": {"ansible_connection": "netguard_simulated_remote"},
+            "forced-module-host": {"ansible_connection": "local", "netguard_aws_in_process": False},
+            "forced-in-process-host": {"ansible_connection": "netguard_simulated_remote", "netguard_aws_in_process": True},
+        }}}, handle)
+    playbook = os.path.join(work_dir, "path-selection.yml")
+    with open(playbook, "w") as handle:
+        handle.write(PATH_SELECTION_PLAYBOOK)
+
+    completed = ansible("ansible-playbook", "-i", inventory, playbook, "-e", json.dumps(ids), "-vvv",
+                        extra_environment={"ANSIBLE_CONNECTION_PLUGINS": CONNECTIONS})
+
+    assert completed.returncode == 0, completed.stdout
+    tasks = re.split(r"\nTASK \[", completed.stdout)
+    on_each_host, delegated, in_background = tasks[1], tasks[2], tasks[3]
+    in_process = "> netguard.aws: running netguard.aws.ec2_security_group_egress_info in-process on the controller"
+    module = "AnsiballZ_ec2_security_group_egress_info.py"
+
+    def ran_in_process(output, host):
+        return "<%s%s" % (host, in_process) in output
+
+    def ran_module(output, host):
+        return re.search(r"<%s> PUT \S+ TO \S+%s" % (re.escape(host), re.escape(module)), output) is not None
+
+    assert ran_in_process(on_each_host, "localhost") and not ran_module(on_each_host, "localhost")
+    assert ran_module(on_each_host, "remote-host") and not ran_in_process(on_each_host, "remote-host")
+    assert ran_module(on_each_host, "forced-module-host") and not ran_in_process(on_each_host, "forced-module-host")
+    assert ran_in_process(on_each_host, "forced-in-process-host")
+    assert ran_in_process(delegated, "localhost") and module not in delegated
+    assert ran_module(in_background, "localhost") and in_process not in in_background
+
+
+def test_an_unknown_choice_of_path_is_an_error(ansible, seeded):
+    _ec2, ids = seeded
+    completed = ansible("ansible", "localhost", "-m", MODULE, "-a", "group_id=%s revoke_all=true" % ids["group_id"],
+                        "--check", in_process="sometimes")
+    assert completed.returncode == 2
+    assert "netguard_aws_in_process must be true, false or auto, not 'sometimes'" in completed.stdout

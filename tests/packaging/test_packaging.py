@@ -26,7 +26,8 @@ MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(COLLECTION_ROOT, 
 SHIPPED_FILES = ["README.md", "CHANGELOG.md", "COPYING", "requirements.txt", "meta/runtime.yml",
                  "meta/execution-environment.yml", "plugins/modules/ec2_security_group_egress_revoke.py",
                  "plugins/modules/ec2_security_group_egress_info.py", "docs/reference/ec2_security_group_egress_info_module.rst",
-                 "plugins/doc_fragments/connection.py", "docs/guide.md",
+                 "plugins/doc_fragments/connection.py", "docs/guide.md", "plugins/plugin_utils/in_process.py",
+                 "plugins/action/ec2_security_group_egress_revoke.py", "plugins/action/ec2_security_group_egress_info.py",
                  "docs/reference/ec2_security_group_egress_revoke_module.rst", "changelogs/changelog.yaml"]
 
 

@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+name: result_recorder
+type: aggregate
+short_description: Write the results of the collection's tasks to the JSON file named by NETGUARD_RESULTS
+description:
+  - Used by the integration tests to compare what the in-process and the module paths return.
+requirements:
+  - enabled with ANSIBLE_CALLBACKS_ENABLED
+"""
+
+import json
+import os
+
+from ansible.plugins.callback import CallbackBase
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "result_recorder"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self):
+        super().__init__()
+        self._results = []
+
+    def _record(self, result, **_kwargs):
+        if result._task.action.startswith("netguard.aws."):
+            recorded = dict((key, value) for key, value in result._result.items() if not key.startswith("_ansible"))
+            self._results.append({"task": result._task.get_name(), "result": recorded})
+
+    v2_runner_on_ok = v2_runner_on_failed = _record
+
+    def v2_playbook_on_stats(self, stats):
+        with open(os.environ["NETGUARD_RESULTS"], "w") as handle:
+            json.dump(self._results, handle, default=str, sort_keys=True)
