@@ -2,30 +2,37 @@
 # Copyright: Contributors to the netguard.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What every module of the collection does around its orchestration: SDK check, parse, call, report."""
+"""What every entry point does around an orchestration: SDK check, parse, call, report."""
 
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import ec2_client, sdk_problem
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 
 
-def run_module(module, parse_request, orchestrate):
-    """Exit ``module`` with ``orchestrate(client, request, check_mode=..., diff=...)``'s result.
+def orchestrated_result(params, parse_request, orchestrate, check_mode, diff, loader=None):
+    """``(result, warnings)`` for validated ``params``: the task result, or a failed one with its message.
 
-    ``parse_request(module.params)`` checks the input before any client exists.
-    An expected failure (``NetguardAwsError``) fails the task with its one-line
-    message and any partial results it carries.
+    ``parse_request(params)`` checks the input before any client exists; an
+    expected failure (``NetguardAwsError``) becomes ``failed`` with its one-line
+    message and any partial results it carries. ``loader``: see ``ec2_client``.
     """
     problem = sdk_problem()
     if problem:
-        module.fail_json(msg=problem)
+        return {"failed": True, "msg": problem}, []
     try:
-        request = parse_request(module.params)
-        result = orchestrate(ec2_client(module.params), request, check_mode=module.check_mode, diff=module._diff)
+        request = parse_request(params)
+        result = orchestrate(ec2_client(params, loader=loader), request, check_mode=check_mode, diff=diff)
     except NetguardAwsError as error:
         details = dict(error.details)
-        for warning in details.pop("warnings", ()):
-            module.warn(warning)
-        module.fail_json(msg=error.msg, **details)
-    for warning in result.pop("warnings"):
+        warnings = details.pop("warnings", [])
+        return dict(details, failed=True, msg=error.msg), warnings
+    return result, result.pop("warnings")
+
+
+def run_module(module, parse_request, orchestrate):
+    """Exit ``module`` with the orchestration's result, as ``orchestrated_result`` gives it."""
+    result, warnings = orchestrated_result(module.params, parse_request, orchestrate, module.check_mode, module._diff)
+    for warning in warnings:
         module.warn(warning)
+    if result.pop("failed", False):
+        module.fail_json(**result)
     module.exit_json(**result)

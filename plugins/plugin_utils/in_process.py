@@ -23,8 +23,8 @@ from ansible.module_utils.common.validation import check_type_bool
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import ec2_client, sdk_problem
-from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import sdk_problem
+from ansible_collections.netguard.aws.plugins.module_utils.module_runner import orchestrated_result
 
 try:
     import botocore.loaders
@@ -99,7 +99,7 @@ class InProcessAction(ActionBase):
     def _run_in_process(self):
         """What AnsibleModule would return for the module: same keys, masking and messages."""
         # The environment first: the argument spec's fallbacks read AWS_REGION and the like.
-        with _task_environment(self._task_environment()):
+        with _environment_applied(self._task_environment()):
             validation = ArgumentSpecValidator(**self.MODULE_KWARGS).validate(dict(self._task.args))
             params = validation.validated_parameters
             warnings = ["Both option {option} and its alias {alias} are set.".format(**warning)
@@ -107,27 +107,14 @@ class InProcessAction(ActionBase):
             if validation.error_messages:
                 result = {"failed": True, "msg": validation.errors.msg}
             else:
-                result = self._orchestrated(params, warnings)
+                result, orchestration_warnings = orchestrated_result(
+                    params, self.parse_request, self.orchestrate, check_mode=bool(self._task.check_mode),
+                    diff=bool(self._task.diff), loader=SHARED_LOADER)
+                warnings += orchestration_warnings
         result["invocation"] = {"module_args": params}
         result = remove_values(result, validation._no_log_values)
         if warnings:
             result["warnings"] = remove_values(warnings, validation._no_log_values)
-        return result
-
-    def _orchestrated(self, params, warnings):
-        problem = sdk_problem()
-        if problem:
-            return {"failed": True, "msg": problem}
-        try:
-            request = self.parse_request(params)
-            client = ec2_client(params, loader=SHARED_LOADER)
-            result = self.orchestrate(client, request, check_mode=bool(self._task.check_mode),
-                                      diff=bool(self._task.diff))
-        except NetguardAwsError as error:
-            details = dict(error.details)
-            warnings.extend(details.pop("warnings", ()))
-            return dict(details, failed=True, msg=error.msg)
-        warnings.extend(result.pop("warnings"))
         return result
 
     def _task_environment(self):
@@ -137,7 +124,7 @@ class InProcessAction(ActionBase):
 
 
 @contextmanager
-def _task_environment(environment):
+def _environment_applied(environment):
     """The task's ``environment:`` on top of the controller's, as a module would see it."""
     saved = dict(os.environ)
     os.environ.update(environment)
