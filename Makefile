@@ -30,9 +30,17 @@ sanity: $(READY)
 docs: $(READY)
 	$(BIN)/python -m tests.support.reference_docs
 
-# Not a test: timings against a local endpoint, written to docs/performance.md.
-bench: $(READY)
-	$(BIN)/python bench/run.py
+# Not a test: timings against a local endpoint, written to docs/performance.md. Its own environment,
+# with the `ansible` package for amazon.aws, which the collection is compared against.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.requirements-installed: requirements.txt bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
+	@touch $@
+
+bench: $(BENCH_VENV)/.requirements-installed
+	$(BENCH_VENV)/bin/python bench/run.py
 
 clean:
-	rm -rf $(VENV) build tests/output .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) build tests/output .pytest_cache

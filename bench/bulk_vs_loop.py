@@ -10,14 +10,18 @@ RUNS = 3
 TASK = """- name: Bench
   hosts: localhost
   gather_facts: false
+  vars:
+    netguard_aws_in_process: %(in_process)s
   tasks:
     - name: Remove the allow-all egress rule
       netguard.aws.ec2_security_group_egress_revoke:
-%s        protocol: all
+%(selection)s        protocol: all
         cidr: 0.0.0.0/0
-%s"""
-BULK = TASK % ("        filters:\n          tag:fleet: bench\n        concurrency: %d\n", "")
-LOOP = TASK % ("        group_id: \"{{ item }}\"\n", "      loop: \"{{ group_ids }}\"\n")
+%(loop)s"""
+BULK_SELECTION = "        filters:\n          tag:fleet: bench\n        concurrency: %d\n"
+LOOP_SELECTION = "        group_id: \"{{ item }}\"\n"
+LOOP = "      loop: \"{{ group_ids }}\"\n"
+PATHS = (("module path", "false"), ("in-process", "auto"))
 
 
 def timed(bench, playbook):
@@ -34,39 +38,47 @@ def timed(bench, playbook):
 
 
 def measure(bench):
-    """Markdown lines of the section, and the speed-up of the bulk task over the loop."""
-    timed(bench, BULK % 8)  # warm-up: the endpoint's first calls and the file cache
+    """Markdown lines of the section, and the bulk task's speed-up over the loop on the module path."""
+    timed(bench, TASK % {"in_process": "false", "selection": BULK_SELECTION % 8, "loop": ""})  # warm-up
     rows = []
-    for label, playbook, runs in [
-        ("one bulk task (`filters`), concurrency 8, the default", BULK % 8, RUNS),
-        ("one bulk task (`filters`), concurrency 1", BULK % 1, RUNS),
-        ("a `loop:` of the single-group task, one item per group", LOOP, 1),
-    ]:
-        results = [timed(bench, playbook) for _run in range(runs)]
-        rows.append((label, runs, median([task for task, _wall in results]), median([wall for _task, wall in results])))
-        print("%-58s task %7.2f s, playbook %7.2f s" % (label, rows[-1][2], rows[-1][3]), flush=True)
-    speedup, wall_speedup = rows[2][2] / rows[0][2], rows[2][3] / rows[0][3]
+    speedups = {}
+    for path, in_process in PATHS:
+        runs = [
+            ("one bulk task (`filters`), concurrency 8, the default", BULK_SELECTION % 8, "", RUNS),
+            ("one bulk task (`filters`), concurrency 1", BULK_SELECTION % 1, "", RUNS),
+            ("a `loop:` of the single-group task", LOOP_SELECTION, LOOP, 1),
+        ]
+        measured = []
+        for label, selection, loop, count in runs:
+            playbook = TASK % {"in_process": in_process, "selection": selection, "loop": loop}
+            results = [timed(bench, playbook) for _run in range(count)]
+            measured.append((path, label, count, median([task for task, _wall in results]),
+                             median([wall for _task, wall in results])))
+            path_label, run_label, _count, task, wall = measured[-1]
+            print("%-12s %-55s task %7.2f s, playbook %7.2f s" % (path_label, run_label, task, wall), flush=True)
+        speedups[path] = measured[2][3] / measured[0][3]
+        rows += measured
     lines = [
         "## Bulk revocation against a loop",
         "",
         "Removing the allow-all egress rule from %d security groups (each also holding an HTTPS rule that stays), "
-        "with the built collection installed, on a local moto_server endpoint. *Task* is the task's own time "
-        "(from the `task_timer` callback in `bench/callback_plugins`), *playbook* the whole `ansible-playbook` run; "
-        "medians of the runs shown, after one warm-up run." % GROUPS,
+        "with the built collection installed, on a local moto_server endpoint, on each execution path. *Task* is "
+        "the task's own time (from the `task_timer` callback in `bench/callback_plugins`), *playbook* the whole "
+        "`ansible-playbook` run; medians of the runs shown, after one warm-up run." % GROUPS,
         "",
-        "| run | runs | task (s) | per group (ms) | playbook (s) |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| path | run | runs | task (s) | per group (ms) | playbook (s) |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
-    lines += ["| %s | %d | %.2f | %.1f | %.2f |" % (label, runs, task, 1000 * task / GROUPS, wall)
-              for label, runs, task, wall in rows]
+    lines += ["| %s | %s | %d | %.2f | %.1f | %.2f |" % (path, label, count, task, 1000 * task / GROUPS, wall)
+              for path, label, count, task, wall in rows]
     lines += [
         "",
-        "The bulk task is **%.0fx** faster than the loop (%.0fx counting `ansible-playbook`'s own start-up, "
-        "which both pay once). It reads all the groups' rules in two calls (`DescribeSecurityGroups`, then "
-        "`DescribeSecurityGroupRules` for 200 groups a call) and sends one `RevokeSecurityGroupEgress` per group; "
-        "the loop starts the module once per group, and each run reads and revokes on its own. A local endpoint "
-        "answers in a few milliseconds; against AWS, where each call waits on the network, running revokes "
-        "concurrently gains more than it does here." % (speedup, wall_speedup),
+        "On the module path, the bulk task is **%.0fx** faster than the loop; in-process, where each task of the "
+        "loop no longer starts a module, **%.0fx**. The bulk task reads all the groups' rules in two calls "
+        "(`DescribeSecurityGroups`, then `DescribeSecurityGroupRules` for 200 groups a call) and sends one "
+        "`RevokeSecurityGroupEgress` per group; each task of the loop reads and revokes on its own. A local "
+        "endpoint answers in a few milliseconds; against AWS, where each call waits on the network, running "
+        "revokes concurrently gains more than it does here." % (speedups["module path"], speedups["in-process"]),
         "",
     ]
-    return lines, speedup
+    return lines, speedups

@@ -53,11 +53,11 @@ def median(values):
 
 
 def versions():
-    """Python, ansible-core, botocore and moto versions of the benchmark environment."""
+    """Python and package versions of the benchmark environment."""
     import platform
 
-    output = subprocess.run([tool("python"), "-c", "import ansible, botocore, moto; print(ansible.__version__, "
-                             "botocore.__version__, moto.__version__)"], stdout=subprocess.PIPE,
-                            universal_newlines=True, check=True).stdout.split()
-    return ("Python %s, ansible-core %s, botocore %s, moto %s, %d CPUs (%s)"
-            % (platform.python_version(), output[0], output[1], output[2], os.cpu_count(), platform.machine()))
+    from importlib.metadata import version
+
+    return ("Python %s, ansible-core %s, ansible %s (amazon.aws), botocore %s, moto %s, %d CPUs (%s)"
+            % (platform.python_version(), version("ansible-core"), version("ansible"), version("botocore"),
+               version("moto"), os.cpu_count(), platform.machine()))
