@@ -1,12 +1,16 @@
-"""Make the checkout importable as ``ansible_collections.netguard.aws`` for pytest."""
+"""Shared fixtures: the checkout importable as ``ansible_collections.netguard.aws``, the built collection, moto_server, ansible."""
 
 import atexit
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
 import pytest
+
+from .support import endpoint as support_endpoint
+from .support import playbooks, seed
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -33,15 +37,57 @@ def work_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def built_collection(work_dir):
     """The collection built from this checkout and installed: (tarball, collections path)."""
-    from .support.endpoint import install_collection
-
-    return install_collection(work_dir)
+    return support_endpoint.install_collection(work_dir)
 
 
 @pytest.fixture(scope="session")
 def endpoint(work_dir):
     """moto_server on a free loopback port, for the whole session."""
-    from .support.endpoint import MotoServer
-
-    with MotoServer(log_path=os.path.join(work_dir, "moto_server.log")) as server:
+    with support_endpoint.MotoServer(log_path=os.path.join(work_dir, "moto_server.log")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def collections_path(built_collection):
+    return built_collection[1]
+
+
+@pytest.fixture
+def seeded(endpoint):
+    """An empty region, then the web group of ``tests/support/seed.py``: the client and its IDs."""
+    endpoint.reset()
+    ec2 = endpoint.client()
+    return ec2, seed.seed_web_group(ec2)
+
+
+@pytest.fixture
+def ansible(endpoint, collections_path, work_dir):
+    """Run an ansible command with the installed collection.
+
+    ``aws_environment``: the AWS_* variables to set; by default the endpoint's connection settings.
+    ``in_process``: force the action plugins' in-process path (True) or the module (False).
+    ``results_file``: where the result_recorder callback writes the collection's task results.
+    """
+
+    def run(*command, aws_environment=None, in_process=None, results_file=None, extra_environment=None):
+        if aws_environment is None:
+            aws_environment = endpoint.environment()
+        settings = dict(aws_environment, ANSIBLE_ROLES_PATH=playbooks.TARGETS, **(extra_environment or {}))
+        if results_file:
+            settings.update(ANSIBLE_CALLBACK_PLUGINS=playbooks.CALLBACKS, ANSIBLE_CALLBACKS_ENABLED="result_recorder",
+                            NETGUARD_RESULTS=results_file)
+        arguments = list(command[1:])
+        if in_process is not None:
+            arguments += ["-e", "netguard_aws_in_process=%s" % str(in_process).lower()]
+        return subprocess.run([support_endpoint.tool(command[0])] + arguments,
+                              env=support_endpoint.ansible_environment(collections_path, work_dir, **settings),
+                              cwd=work_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                              check=False)
+
+    return run
+
+
+@pytest.fixture(params=["in-process", "module"])
+def execution_path(request):
+    """Run the test once on the in-process path and once on the module path."""
+    return playbooks.PATHS[request.param]

@@ -8,147 +8,29 @@ then checked on the endpoint with boto3.
 import json
 import os
 import re
-import subprocess
 
 import ansible_runner
 import pytest
 
-from ..support.endpoint import ACCESS_KEY, REGION, SECRET_KEY, ansible_environment, tool
+from ..support.endpoint import ACCESS_KEY, SECRET_KEY, ansible_environment, tool
 from ..support.fault_proxy import Fault, FaultProxy
-from ..support.normalise import call_counts, endpoint_state, id_labels, relabelled
-from ..support.seed import egress_rules, label_of, seed_fleet, seed_web_group
+from ..support.playbooks import (
+    CONNECTIONS,
+    EVERY_EGRESS_RULE,
+    FLEET_TARGETS,
+    MODULE,
+    PROFILE_ACCESS_KEY,
+    SCENARIOS,
+    TARGETS,
+    allow_all,
+    assert_alike,
+    fleet_seed,
+    run_on_both_paths,
+    run_target,
+)
+from ..support.seed import egress_rules, label_of, seed_web_group
 
 pytestmark = pytest.mark.integration
-
-TARGETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "targets")
-MODULE = "netguard.aws.ec2_security_group_egress_revoke"
-EVERY_EGRESS_RULE = frozenset(["all-0.0.0.0/0", "all-::/0", "tcp-443-10.1.0.0/16", "tcp-25-0.0.0.0/0",
-                               "icmp-8-10.0.0.0/8", "tcp-5432-group", "udp-53-prefix-list"])
-PROFILE = "netguard-test"
-PROFILE_ACCESS_KEY = "AKIDNETGUARDPROFILE"
-
-# target: the egress rules of the seeded group it removes (by label); every other rule must stay.
-SCENARIOS = {
-    "check_diff_idempotent": {"tcp-443-10.1.0.0/16"},
-    "rule_ids_partial_match": {"tcp-25-0.0.0.0/0"},
-    "ip_permissions_snake_case": {"tcp-5432-group", "udp-53-prefix-list"},
-    "ip_permissions_camel_case": {"icmp-8-10.0.0.0/8", "all-::/0"},
-    "shorthand_forms": {"tcp-443-10.1.0.0/16", "all-::/0", "udp-53-prefix-list", "tcp-5432-group",
-                        "icmp-8-10.0.0.0/8"},
-    "revoke_all": EVERY_EGRESS_RULE,
-    "group_by_name": {"tcp-25-0.0.0.0/0"},
-    "default_allow_all": {"all-0.0.0.0/0", "all-::/0"},
-    "restore_revoked": EVERY_EGRESS_RULE,
-    "bad_input": set(),
-    "module_defaults_group": {"all-0.0.0.0/0", "all-::/0"},
-    "connection_options": {"tcp-25-0.0.0.0/0"},
-    "connection_profile": {"tcp-25-0.0.0.0/0"},
-    "info_module": {"all-0.0.0.0/0", "all-::/0", "tcp-25-0.0.0.0/0"},
-    "task_environment": {"tcp-25-0.0.0.0/0"},
-    "no_log_task": {"tcp-25-0.0.0.0/0"},
-}
-# Bulk targets run on a fleet of tagged groups instead; each has its own test below.
-FLEET_TARGETS = ("bulk_revoke", "bulk_guard", "bulk_partial_failure")
-FLEET_TAG = "blue"
-
-
-@pytest.fixture(scope="session")
-def collections_path(built_collection):
-    return built_collection[1]
-
-
-@pytest.fixture
-def seeded(endpoint):
-    endpoint.reset()
-    ec2 = endpoint.client()
-    return ec2, seed_web_group(ec2)
-
-
-PATHS = {"in-process": True, "module": False}
-CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
-CONNECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "connection_plugins")
-
-
-@pytest.fixture
-def ansible(endpoint, collections_path, work_dir):
-    """Run an ansible command with the installed collection.
-
-    ``aws_environment``: the AWS_* variables to set; by default the endpoint's connection settings.
-    ``in_process``: force the action plugins' in-process path (True) or the module (False).
-    ``results_file``: where the result_recorder callback writes the collection's task results.
-    """
-
-    def run(*command, aws_environment=None, in_process=None, results_file=None, extra_environment=None):
-        if aws_environment is None:
-            aws_environment = endpoint.environment()
-        settings = dict(aws_environment, ANSIBLE_ROLES_PATH=TARGETS, **(extra_environment or {}))
-        if results_file:
-            settings.update(ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED="result_recorder",
-                            NETGUARD_RESULTS=results_file)
-        arguments = list(command[1:])
-        if in_process is not None:
-            arguments += ["-e", "netguard_aws_in_process=%s" % str(in_process).lower()]
-        return subprocess.run([tool(command[0])] + arguments, env=ansible_environment(collections_path, work_dir, **settings),
-                              cwd=work_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                              check=False)
-
-    return run
-
-
-def connection_for(target, url, work_dir):
-    """Target variables and environment for the ways of giving connection settings, to the endpoint at ``url``."""
-    if target in ("module_defaults_group", "connection_options", "task_environment"):
-        variables = dict(aws_region=REGION, aws_endpoint_url=url, aws_access_key=ACCESS_KEY, aws_secret_key=SECRET_KEY)
-        return variables, {}
-    if target == "connection_profile":
-        config, credentials = os.path.join(work_dir, "aws-config"), os.path.join(work_dir, "aws-credentials")
-        with open(config, "w") as handle:
-            handle.write("[profile %s]\nregion = %s\nendpoint_url = %s\n" % (PROFILE, REGION, url))
-        with open(credentials, "w") as handle:
-            handle.write("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
-                         % (PROFILE, PROFILE_ACCESS_KEY, SECRET_KEY))
-        return {"aws_profile": PROFILE}, {"AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": credentials}
-    return {}, {"AWS_URL": url, "AWS_REGION": REGION, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
-
-
-def run_target(ansible, work_dir, target, variables, *options, **run_options):
-    playbook = os.path.join(work_dir, "%s.yml" % target)
-    with open(playbook, "w") as handle:
-        handle.write("- name: Scenario %s\n  hosts: localhost\n  gather_facts: false\n  roles: [%s]\n" % (target, target))
-    completed = ansible("ansible-playbook", playbook, "-e", json.dumps(variables), *options, **run_options)
-    assert completed.returncode == 0, completed.stdout
-    return completed.stdout
-
-
-def run_on_both_paths(ansible, endpoint, work_dir, target, seed, check, variables=None):
-    """Run ``target`` on a fresh ``seed()`` per path; check each; return what each path returned and did.
-
-    ``seed()`` returns the client, the target's variables and a snapshot for ``check(ec2, ids, snapshot,
-    output)``, which asserts the outcome. Each path gives (its task results, the endpoint's state, the API
-    calls made), with AWS IDs replaced by labels, so that the two can be compared.
-    """
-    outcomes = {}
-    with FaultProxy(endpoint.url) as recorder:
-        for path, in_process in PATHS.items():
-            ec2, ids, snapshot = seed()
-            labels = id_labels(ec2)
-            del recorder.requests[:]
-            connection_variables, aws_environment = connection_for(target, recorder.url, work_dir)
-            results_file = os.path.join(work_dir, "results-%s-%s.json" % (target, path))
-            output = run_target(ansible, work_dir, target, dict(ids, **dict(variables or {}, **connection_variables)),
-                                aws_environment=aws_environment, in_process=in_process, results_file=results_file)
-            check(ec2, ids, snapshot, output)
-            with open(results_file) as handle:
-                results = json.load(handle)
-            outcomes[path] = (relabelled(results, labels), endpoint_state(ec2, labels), call_counts(recorder))
-    return outcomes
-
-
-def assert_alike(outcomes):
-    in_process, module = outcomes["in-process"], outcomes["module"]
-    assert in_process[0] == module[0], "the same task results"
-    assert in_process[1] == module[1], "the same endpoint state"
-    assert in_process[2] == module[2], "the same API calls"
 
 
 @pytest.mark.parametrize("target", sorted(SCENARIOS))
@@ -173,19 +55,6 @@ def test_scenario_on_both_paths(target, ansible, work_dir, endpoint):
 def test_every_target_is_run():
     assert sorted(list(SCENARIOS) + list(FLEET_TARGETS)) == sorted(
         name for name in os.listdir(TARGETS) if not name.startswith("."))
-
-
-def fleet_seed(endpoint, count):
-    def seed():
-        endpoint.reset()
-        ec2 = endpoint.client()
-        _vpc_id, group_ids = seed_fleet(ec2, count, tags={"fleet": FLEET_TAG})
-        return ec2, {"fleet_tag": FLEET_TAG, "group_count": count, "denied_group_id": group_ids[7]}, group_ids
-    return seed
-
-
-def allow_all(ec2, group_id):
-    return [rule for rule in egress_rules(ec2, group_id).values() if rule["IpProtocol"] == "-1"]
 
 
 def test_bulk_revoke_over_200_groups_on_both_paths(ansible, work_dir, endpoint):
@@ -223,12 +92,6 @@ def test_bulk_partial_failure_finishes_the_other_groups(ansible, work_dir, endpo
     assert fault.hits == 1
     assert allow_all(ec2, denied)
     assert all(allow_all(ec2, group_id) == [] for group_id in group_ids if group_id != denied)
-
-
-@pytest.fixture(params=sorted(PATHS))
-def execution_path(request):
-    """Run the test once on the in-process path and once on the module path."""
-    return PATHS[request.param]
 
 
 def test_diff_output_shows_the_removed_line(ansible, work_dir, seeded, execution_path):
