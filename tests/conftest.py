@@ -10,7 +10,7 @@ import tempfile
 import pytest
 
 from .support import endpoint as support_endpoint
-from .support import playbooks, seed
+from .support import playbooks, reliability_report, seed
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -91,3 +91,27 @@ def ansible(endpoint, collections_path, work_dir):
 def execution_path(request):
     """Run the test once on the in-process path and once on the module path."""
     return playbooks.PATHS[request.param]
+
+
+@pytest.fixture
+def figures(request):
+    """``figures(section, **values)``: record what a reliability test measured, for docs/reliability.md."""
+
+    calls = []
+
+    def record(section, **values):
+        calls.append(section)
+        reliability_report.record(section, "%s-%d" % (request.node.nodeid, len(calls)), values)
+
+    return record
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):
+        reliability_report.start()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After a passing run of every reliability test, write docs/reliability.md from their figures."""
+    if not hasattr(session.config, "workerinput") and exitstatus == 0:
+        reliability_report.write_if_complete(session.config)

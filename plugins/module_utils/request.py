@@ -8,7 +8,10 @@ Every check on the user's input that the argument spec cannot express lives
 here, so that bad input fails before any API call.
 """
 
+import re
 from collections import namedtuple
+
+from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
 from ansible_collections.netguard.aws.plugins.module_utils.rules import (
@@ -52,7 +55,7 @@ def shorthand_argument_spec():
         # raw: YAML integers and strings are both taken as written, without conversion warnings.
         protocol=dict(type="raw"),
         port=dict(type="raw"),
-        cidr=dict(type="list", elements="str"),
+        cidr=dict(type="list", elements="raw"),
         destination_group=dict(type="str", aliases=["source_group"]),
         prefix_list_id=dict(type="str"),
     )
@@ -122,7 +125,14 @@ def parse_info_request(params):
 
 
 def describe_filters(filters, option="filters"):
-    """A ``DescribeSecurityGroups`` filter dict (``{'tag:env': 'prod'}``) as the API's Name/Values list."""
+    """A ``DescribeSecurityGroups`` filter dict (``{'tag:env': 'prod'}``) as the API's Name/Values list.
+
+    Also takes the dict as JSON or ``key=value`` text, as ad-hoc commands give it.
+    """
+    try:
+        filters = check_type_dict(filters) if isinstance(filters, str) else filters
+    except TypeError:
+        pass
     if not isinstance(filters, dict):
         raise invalid(option, filters, "is not a dictionary of filter names and values, such as {'vpc-id': 'vpc-0123abcd'}")
     filter_list = []
@@ -161,9 +171,14 @@ def _refuse_empty_lists(params, options):
             raise NetguardAwsError("%s is empty: list at least one entry, or leave the option out" % option)
 
 
+# What AWS allows in a security group name.
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}$")
+
+
 def _group_name(value, option):
-    if not isinstance(value, str) or not value or len(value) > 255:
-        raise invalid(option, value, "is not a security group name: expected 1 to 255 characters")
+    if not isinstance(value, str) or not _GROUP_NAME.match(value):
+        raise invalid(option, value, "is not a security group name: expected 1 to 255 letters, digits, spaces "
+                      "or ._-:/()#,@[]+=&;{}!$*")
     if value.startswith("sg-"):
         raise invalid(option, value, "is neither a security group ID ('sg-' and 8 or 17 lower-case hex digits) "
                       "nor a name (names cannot start with 'sg-')")

@@ -161,7 +161,7 @@ def canonical_cidr(value, option, version=None):
 
     ``version`` (4 or 6) restricts the address family; otherwise it is detected.
     """
-    if not isinstance(value, str) or "/" not in value:
+    if not isinstance(value, str) or "/" not in value or "%" in value:
         raise invalid(option, value, "is not a CIDR block: expected an address and a prefix length, such as "
                       "10.0.0.0/16 or 2001:db8::/32")
     try:

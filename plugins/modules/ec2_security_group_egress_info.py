@@ -30,7 +30,7 @@ options:
     description:
       - IDs of the security groups to list; any that does not exist is an error naming it.
     type: list
-    elements: str
+    elements: raw
   group_name:
     description:
       - Name of one security group to list; no group or several groups with this name is an error.
@@ -43,9 +43,10 @@ options:
     description:
       - 'C(DescribeSecurityGroups) filters selecting the groups to list, for example C({"vpc-id": "vpc-0123abcd"})
         or C({"tag:env": "prod"}); values are a string or a list of strings.'
+      - A dictionary, or its JSON or C(key=value) text as ad-hoc commands give it.
       - At most one of O(group_id), O(group_name) and O(filters); with none of them, every group of the region
         is listed.
-    type: dict
+    type: raw
   protocol:
     description:
       - Only rules of this protocol, in the forms the revoke module takes (V(tcp), V(6), V(all), V(-1), ...).
@@ -59,7 +60,7 @@ options:
     description:
       - Only rules to one of these IPv4 or IPv6 CIDR blocks, compared in canonical form.
     type: list
-    elements: str
+    elements: raw
   destination_group:
     description:
       - Only rules to this security group, by V(sg-) ID or by name in the VPC of each listed group.
@@ -209,10 +210,11 @@ from ansible_collections.netguard.aws.plugins.module_utils.module_runner import 
 from ansible_collections.netguard.aws.plugins.module_utils.request import parse_info_request, shorthand_argument_spec
 
 ARGUMENT_SPEC = dict(
-    group_id=dict(type="list", elements="str"),
+    group_id=dict(type="list", elements="raw"),
     group_name=dict(type="str"),
     vpc_id=dict(type="str"),
-    filters=dict(type="dict"),
+    # raw: checked by the request parser, whose errors quote the value given.
+    filters=dict(type="raw"),
 )
 ARGUMENT_SPEC.update(shorthand_argument_spec())
 ARGUMENT_SPEC.update(connection_argument_spec())

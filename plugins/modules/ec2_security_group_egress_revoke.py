@@ -59,11 +59,12 @@ options:
         for example C({"vpc-id": "vpc-0123456789abcdef0"}) or C({"tag:env": "prod"}).'
       - Keys are filter names (V(vpc-id), V(group-name), V(tag:<key>), V(tag-key), V(owner-id), ...); values are a
         string or a list of strings (any of them matches). Several filters must all match.
+      - A dictionary, or its JSON or C(key=value) text as ad-hoc commands give it.
       - Must not be empty, which would select every group of the region.
       - Exactly one of O(group_id), O(group_name) and O(filters) is required. O(security_group_rule_ids) cannot
         be used with it (rule IDs already name their group); O(revoke_all) needs O(allow_bulk_revoke_all=true).
     version_added: 0.2.0
-    type: dict
+    type: raw
   allow_bulk_revoke_all:
     description:
       - Confirms that O(revoke_all) with O(filters) is meant to remove every egress rule of every selected group.
@@ -89,7 +90,7 @@ options:
         C(aws ec2 describe-security-group-rules).
       - An ID of an ingress rule, or of another group's rule, is never revoked; it is reported in RV(unmatched).
     type: list
-    elements: str
+    elements: raw
     aliases: [rule_ids]
   ip_permissions:
     description:
@@ -230,7 +231,7 @@ options:
       - A CIDR with host bits set, such as V(10.1.5.5/16), is matched as its canonical form V(10.1.0.0/16),
         which AWS stores, with a warning naming both.
     type: list
-    elements: str
+    elements: raw
   destination_group:
     description:
       - Shorthand. A referenced security group, by V(sg-) ID or by name in the VPC of the target group.
@@ -656,8 +657,9 @@ ARGUMENT_SPEC = dict(
     group_id=dict(type="str"),
     group_name=dict(type="str"),
     vpc_id=dict(type="str"),
-    filters=dict(type="dict"),
-    security_group_rule_ids=dict(type="list", elements="str", aliases=["rule_ids"]),
+    # raw: checked by the request parser, whose errors quote the value given.
+    filters=dict(type="raw"),
+    security_group_rule_ids=dict(type="list", elements="raw", aliases=["rule_ids"]),
     ip_permissions=dict(type="list", elements="dict", options=dict(
         ip_protocol=dict(type="raw", required=True, aliases=["IpProtocol"]),
         from_port=dict(type="int", aliases=["FromPort"]),

@@ -17,15 +17,17 @@ _ERROR_BODY = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><E
 class Fault:
     """Answer requests whose form parameters include all of ``match`` with ``code`` (HTTP ``status``).
 
-    ``times`` limits how many requests get the fault (None: all of them).
+    ``times`` limits how many requests get the fault (None: all of them). ``before``, if given, is
+    called before each faulty answer: another actor changing the endpoint meanwhile, say.
     """
 
-    def __init__(self, match, code, message="injected by the test", status=400, times=None):
+    def __init__(self, match, code, message="injected by the test", status=400, times=None, before=None):
         self.match = match
         self.code = code
         self.message = message
         self.status = status
         self.times = times
+        self.before = before
         self.hits = 0
 
     def applies(self, parameters):
@@ -55,6 +57,8 @@ class FaultProxy:
                     proxy.requests.append(parameters)
                     fault = next((fault for fault in proxy.faults if fault.applies(parameters)), None)
                 if fault is not None:
+                    if fault.before is not None:
+                        fault.before()
                     self._answer(fault.status, (_ERROR_BODY % (fault.code, fault.message)).encode())
                     return
                 upstream = urllib.request.Request(proxy.upstream_url + self.path, data=body, method="POST",

@@ -28,12 +28,16 @@ class CallbackModule(CallbackBase):
         super().__init__()
         self._results = []
 
-    def _record(self, result, **_kwargs):
+    def _record(self, result, failed):
         if result._task.action.startswith("netguard.aws."):
             recorded = dict((key, value) for key, value in result._result.items() if not key.startswith("_ansible"))
-            self._results.append({"task": result._task.get_name(), "result": recorded})
+            self._results.append({"task": result._task.get_name(), "failed": failed, "result": recorded})
 
-    v2_runner_on_ok = v2_runner_on_failed = _record
+    def v2_runner_on_ok(self, result, **_kwargs):
+        self._record(result, failed=False)
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._record(result, failed=True)
 
     def v2_playbook_on_stats(self, stats):
         with open(os.environ["NETGUARD_RESULTS"], "w") as handle:

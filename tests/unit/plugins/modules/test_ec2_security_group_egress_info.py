@@ -98,7 +98,7 @@ def test_check_mode_gives_the_same_answer(ec2, api_calls, run_info):
     (dict(group_id=[]), "group_id is empty"),
     (dict(cidr="0.0.0.0/33"), "cidr '0.0.0.0/33' is not a valid IPv4 or IPv6 CIDR block"),
     (dict(protocol="tcp", port="99999"), "port '99999' is out of range"),
-    (dict(filters=["vpc-id"]), "argument 'filters' is of type list"),
+    (dict(filters=["vpc-id"]), "filters ['vpc-id'] is not a dictionary of filter names and values"),
     (dict(group_name="web", filters={"vpc-id": "vpc-1"}), "parameters are mutually exclusive"),
 ])
 def test_bad_input_fails_before_any_api_call(ec2, api_calls, run_info, args, message):

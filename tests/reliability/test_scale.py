@@ -1,0 +1,114 @@
+"""Scale: one group's task stays flat as the region grows; bulk over 1,000 groups survives throttling."""
+
+import json
+import os
+import statistics
+
+import pytest
+
+from ..support.fault_proxy import Fault, FaultProxy
+from ..support.playbooks import PATHS
+from ..support.seed import egress_rules, label_of, seed_fleet, seed_web_group
+
+pytestmark = pytest.mark.integration
+
+REGION_SIZES = (10, 100, 1000)
+RUNS = 3
+SMTP = {"IpProtocol": "tcp", "FromPort": 25, "ToPort": 25, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "smtp"}]}
+
+
+def timed_playbook(ansible, work_dir, text, variables, in_process, aws_environment):
+    """Run a playbook with the task_timer callback; return the seconds of its one task."""
+    playbook = os.path.join(work_dir, "scale.yml")
+    with open(playbook, "w") as handle:
+        handle.write(text)
+    times = os.path.join(work_dir, "scale-times.json")
+    completed = ansible("ansible-playbook", playbook, "-e", json.dumps(variables), in_process=in_process,
+                        aws_environment=aws_environment, extra_environment={
+                            "ANSIBLE_CALLBACK_PLUGINS": os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+                                os.path.abspath(__file__)))), "bench", "callback_plugins"),
+                            "ANSIBLE_CALLBACKS_ENABLED": "task_timer", "NETGUARD_TASK_TIMES": times})
+    assert completed.returncode == 0, completed.stdout
+    with open(times) as handle:
+        (task,) = json.load(handle)
+    return task["seconds"]
+
+
+REMOVE_SMTP = """- name: Scale
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Remove SMTP
+      netguard.aws.ec2_security_group_egress_revoke:
+        group_id: "{{ group_id }}"
+        protocol: tcp
+        port: 25
+        cidr: 0.0.0.0/0
+"""
+
+
+def test_one_group_task_stays_flat_as_the_region_grows(ansible, work_dir, endpoint, figures):
+    endpoint.reset()
+    ec2 = endpoint.client()
+    ids = seed_web_group(ec2)
+    others = 0
+    measured = {}
+    with FaultProxy(endpoint.url) as recorder:
+        environment = dict(endpoint.environment(), AWS_URL=recorder.url)
+        for size in REGION_SIZES:
+            while others < size:
+                ec2.create_security_group(GroupName="other-%04d" % others, Description="other")
+                others += 1
+            for path, in_process in PATHS.items():
+                runs = []
+                for _run in range(RUNS):
+                    del recorder.requests[:]
+                    seconds = timed_playbook(ansible, work_dir, REMOVE_SMTP, ids, in_process, environment)
+                    calls = [request["Action"] for request in recorder.requests]
+                    assert calls == ["DescribeSecurityGroupRules", "RevokeSecurityGroupEgress"]
+                    assert "tcp-25-0.0.0.0/0" not in set(label_of(rule) for rule in egress_rules(ec2, ids["group_id"]).values())
+                    ec2.authorize_security_group_egress(GroupId=ids["group_id"], IpPermissions=[SMTP])
+                    runs.append(seconds)
+                measured[(path, size)] = (len(calls), statistics.median(runs))
+    for path in PATHS:
+        smallest, largest = measured[(path, REGION_SIZES[0])][1], measured[(path, REGION_SIZES[-1])][1]
+        # Flat: the endpoint's own search grows with the region (moto's does, a little); this task's work does not.
+        assert largest < 2 * smallest + 0.5, measured
+        figures("scale_single", path=path, calls=[measured[(path, size)][0] for size in REGION_SIZES],
+                region_sizes=list(REGION_SIZES),
+                time_bound="under twice the time at 10 other groups, plus 0.5 s, at 1,000 (median of %d runs)" % RUNS)
+
+
+BULK_REVOKE = """- name: Scale
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Remove the allow-all egress rule from 1,000 groups
+      netguard.aws.ec2_security_group_egress_revoke:
+        filters:
+          tag:fleet: thousand
+        protocol: all
+        cidr: 0.0.0.0/0
+"""
+
+
+def test_bulk_over_1000_groups_with_throttling_loses_nothing(ansible, work_dir, endpoint, execution_path, figures):
+    endpoint.reset()
+    ec2 = endpoint.client()
+    _vpc_id, group_ids = seed_fleet(ec2, 1000, tags={"fleet": "thousand"})
+    throttled = group_ids[::20]
+    faults = [Fault({"Action": "RevokeSecurityGroupEgress", "GroupId": group_id}, "RequestLimitExceeded",
+                    "Request limit exceeded.", status=503, times=1) for group_id in throttled]
+    faults.append(Fault({"Action": "DescribeSecurityGroupRules"}, "RequestLimitExceeded", "Request limit exceeded.",
+                        status=503, times=1))
+    with FaultProxy(endpoint.url, faults) as proxy:
+        timed_playbook(ansible, work_dir, BULK_REVOKE, {}, execution_path, dict(endpoint.environment(), AWS_URL=proxy.url))
+    assert all(fault.hits == 1 for fault in faults)
+    remaining = dict((group_id, []) for group_id in group_ids)
+    for rule in ec2.describe_security_group_rules()["SecurityGroupRules"]:
+        if rule["IsEgress"] and rule["GroupId"] in remaining:
+            remaining[rule["GroupId"]].append(label_of(rule))
+    assert all(labels == ["tcp-443-10.0.0.0/8"] for labels in remaining.values()), \
+        "every allow-all rule went, and nothing else"
+    figures("scale_bulk", path="in-process" if execution_path else "module", groups=len(group_ids),
+            throttled_calls=len(faults), rules_revoked=len(group_ids), rules_lost=0)
