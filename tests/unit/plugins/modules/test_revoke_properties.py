@@ -90,8 +90,8 @@ def rule_parts(draw):
     return protocol, ports[0], ports[1], kind, destination
 
 
-def stored_cidr(draw, cidr):
-    """The CIDR as an endpoint may hold it: canonical, with host bits set, or IPv6 spelled long or upper case."""
+def spelled_cidr(draw, cidr):
+    """The CIDR as an endpoint may hold it or a user write it: canonical, with host bits set, IPv6 long or upper case."""
     network = ipaddress.ip_network(cidr, strict=False)
     spellings = [cidr]
     if network.prefixlen < network.max_prefixlen:
@@ -114,9 +114,9 @@ def api_rules(draw):
                                                                    "icmpv6": "58"}.get(protocol, protocol)])),
                     "FromPort": from_port, "ToPort": to_port}
         if kind == "cidr_ipv4":
-            api_rule["CidrIpv4"] = stored_cidr(draw, destination)
+            api_rule["CidrIpv4"] = spelled_cidr(draw, destination)
         elif kind == "cidr_ipv6":
-            api_rule["CidrIpv6"] = stored_cidr(draw, destination)
+            api_rule["CidrIpv6"] = spelled_cidr(draw, destination)
         elif kind == "prefix_list_id":
             api_rule["PrefixListId"] = destination
         else:
@@ -150,16 +150,6 @@ def spelled_ports(draw, protocol, from_port, to_port, form):
             return draw(st.sampled_from([from_port, str(from_port)])) if to_port == -1 else "%d-%d" % (from_port, to_port)
         return draw(st.sampled_from([None, (-1, -1)])) if from_port == -1 else (from_port, to_port)
     return None if form == "shorthand" else draw(st.sampled_from([None, (-1, -1)]))
-
-
-def spelled_cidr(draw, cidr):
-    network = ipaddress.ip_network(cidr, strict=False)
-    spellings = [cidr]
-    if network.prefixlen < network.max_prefixlen:
-        spellings.append("%s/%d" % (network.network_address + 3, network.prefixlen))
-    if network.version == 6:
-        spellings.append(cidr.upper())
-    return draw(st.sampled_from(spellings))
 
 
 @st.composite
@@ -312,7 +302,7 @@ def seed_on_moto(ec2, parts, draw, example):
     ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     seen = set()
     for protocol, from_port, to_port, kind, destination in parts:
-        stored = stored_cidr(draw, destination) if kind.startswith("cidr") else destination
+        stored = spelled_cidr(draw, destination) if kind.startswith("cidr") else destination
         if (protocol, from_port, to_port, kind, stored) in seen:
             continue
         seen.add((protocol, from_port, to_port, kind, stored))
