@@ -172,7 +172,7 @@ def _revoke_planned(api, plan, request, region, check_mode):
         except RulesGone:
             expected = match.matched
             described = _described_rules(api, group_id, region)
-            match = match_egress_rules(group_id, described, request.rule_ids, plan.requested_rules, request.revoke_all)
+            match = _plan(plan.group, described, plan.requested_rules, request).match
             still_there = set(rule.rule_id for rule in egress_rules_of(group_id, described))
             gone = [rule.rule_id for rule in expected if rule.rule_id not in still_there]
             warnings.append("%s disappeared from %s before this task could revoke it (removed by another change)"

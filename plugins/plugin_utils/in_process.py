@@ -41,7 +41,8 @@ IN_PROCESS_VARIABLE = "netguard_aws_in_process"
 
 def _preload(loader):
     """Load everything an EC2 client needs into ``loader``'s cache, in the controller's main process."""
-    if loader is None or sdk_problem():
+    # No loader without botocore, which sdk_problem() reports.
+    if sdk_problem():
         return
     session = botocore.session.Session()
     session.register_component("data_loader", loader)
@@ -90,7 +91,7 @@ class InProcessAction(ActionBase):
         choice = self._templar.template(task_vars.get(IN_PROCESS_VARIABLE, "auto"))
         if isinstance(choice, str) and choice.lower() == "auto":
             return (self._connection.transport == "local" and not self._play_context.become
-                    and not self._task.async_val and SHARED_LOADER is not None and sdk_problem() is None)
+                    and not self._task.async_val and sdk_problem() is None)
         try:
             return check_type_bool(choice)
         except TypeError:
