@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 
 import pytest
 
@@ -67,22 +68,28 @@ def ansible(endpoint, collections_path, work_dir):
     ``aws_environment``: the AWS_* variables to set; by default the endpoint's connection settings.
     ``in_process``: force the action plugins' in-process path (True) or the module (False).
     ``results_file``: where the result_recorder callback writes the collection's task results.
+
+    Every run fails the test if ansible printed a deprecation warning, or a warning that is not one
+    of those the collection's tasks returned (``playbooks.assert_no_stray_warnings``).
     """
 
     def run(*command, aws_environment=None, in_process=None, results_file=None, extra_environment=None):
         if aws_environment is None:
             aws_environment = endpoint.environment()
         settings = dict(aws_environment, ANSIBLE_ROLES_PATH=playbooks.TARGETS, **(extra_environment or {}))
-        if results_file:
-            settings.update(ANSIBLE_CALLBACK_PLUGINS=playbooks.CALLBACKS, ANSIBLE_CALLBACKS_ENABLED="result_recorder",
-                            NETGUARD_RESULTS=results_file)
+        results_file = results_file or os.path.join(work_dir, "results-%s.json" % uuid.uuid4().hex)
+        # Ad-hoc ansible loads callbacks other than its output's only with ANSIBLE_LOAD_CALLBACK_PLUGINS.
+        settings.update(ANSIBLE_CALLBACK_PLUGINS=playbooks.CALLBACKS, ANSIBLE_CALLBACKS_ENABLED="result_recorder",
+                        ANSIBLE_LOAD_CALLBACK_PLUGINS="1", NETGUARD_RESULTS=results_file)
         arguments = list(command[1:])
         if in_process is not None:
             arguments += ["-e", "netguard_aws_in_process=%s" % str(in_process).lower()]
-        return subprocess.run([support_endpoint.tool(command[0])] + arguments,
-                              env=support_endpoint.ansible_environment(collections_path, work_dir, **settings),
-                              cwd=work_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                              check=False)
+        completed = subprocess.run([support_endpoint.tool(command[0])] + arguments,
+                                   env=support_endpoint.ansible_environment(collections_path, work_dir, **settings),
+                                   cwd=work_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   universal_newlines=True, check=False)
+        playbooks.assert_no_stray_warnings(completed.stdout, results_file)
+        return completed
 
     return run
 

@@ -16,9 +16,9 @@ Elsewhere (a remote host, become, async) it runs the module as usual.
 import os
 from contextlib import contextmanager
 
+from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.validation import check_type_bool
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -33,6 +33,15 @@ except ImportError:
     SHARED_LOADER = None
 else:
     SHARED_LOADER = botocore.loaders.create_loader()
+
+try:
+    # ansible-core 2.22 and later: validation registers no_log values as secrets, and the controller
+    # masks them wherever it shows or logs a result, as it does for a module's; remove_values is deprecated.
+    import ansible.module_utils.secrets  # noqa: F401  pylint: disable=unused-import
+except ImportError:
+    from ansible.module_utils.common.parameters import remove_values
+else:
+    remove_values = None
 
 display = Display()
 
@@ -75,7 +84,8 @@ class InProcessAction(ActionBase):
         del tmp
         task_vars = task_vars or {}
         if not self._in_process(task_vars):
-            wrap_async = self._task.async_val and not self._connection.has_native_async
+            # has_native_async: soft-deprecated in ansible-core 2.21, where the connection decides itself.
+            wrap_async = self._task.async_val and not getattr(self._connection, "has_native_async", False)
             result.update(self._execute_module(module_name=self.MODULE_NAME, task_vars=task_vars,
                                                wrap_async=wrap_async))
             if not wrap_async:
@@ -83,7 +93,7 @@ class InProcessAction(ActionBase):
             return result
         display.vvv("netguard.aws: running %s in-process on the controller" % self.MODULE_NAME,
                     host=self._play_context.remote_addr)
-        result.update(self._run_in_process())
+        result.update(self._run_in_process(task_vars))
         return result
 
     def _in_process(self, task_vars):
@@ -97,7 +107,7 @@ class InProcessAction(ActionBase):
         except TypeError:
             raise AnsibleActionFail("%s must be true, false or auto, not %r" % (IN_PROCESS_VARIABLE, choice))
 
-    def _run_in_process(self):
+    def _run_in_process(self, task_vars):
         """What AnsibleModule would return for the module: same keys, masking and messages."""
         # The environment first: the argument spec's fallbacks read AWS_REGION and the like.
         with _environment_applied(self._task_environment()):
@@ -112,16 +122,25 @@ class InProcessAction(ActionBase):
                     params, self.parse_request, self.orchestrate, check_mode=bool(self._task.check_mode),
                     diff=bool(self._task.diff), loader=SHARED_LOADER)
                 warnings += orchestration_warnings
-        result["invocation"] = {"module_args": params}
-        result = remove_values(result, validation._no_log_values)
+        if _injects_invocation(task_vars):
+            result["invocation"] = {"module_args": params}
         if warnings:
-            result["warnings"] = remove_values(warnings, validation._no_log_values)
+            result["warnings"] = warnings
+        if remove_values is not None:
+            result = remove_values(result, validation._no_log_values)
         return result
 
     def _task_environment(self):
         environment = {}
         self._compute_environment_string(environment)
         return dict((str(name), str(value)) for name, value in environment.items())
+
+
+def _injects_invocation(task_vars):
+    """Whether a module's result carries ``invocation``: always before ansible-core 2.21, then by its setting."""
+    if "INJECT_INVOCATION" not in C.config.get_configuration_definitions():
+        return True
+    return C.config.get_config_value("INJECT_INVOCATION", variables=task_vars)
 
 
 @contextmanager

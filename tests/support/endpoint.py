@@ -112,6 +112,9 @@ def ansible_environment(collections_path, work_dir, **extra):
         "AWS_CONFIG_FILE": os.path.join(work_dir, "no-aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": os.path.join(work_dir, "no-aws-credentials"),
         "PATH": _BIN + os.pathsep + environment.get("PATH", ""),
+        # ansible-core 2.19 and later: a template from an untrusted source is an error instead of being left
+        # as text, so that no test passes by a template that a real run would not render.
+        "_ANSIBLE_TEMPLAR_UNTRUSTED_TEMPLATE_BEHAVIOR": "error",
     })
     environment.update(extra)
     return environment

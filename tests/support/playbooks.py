@@ -46,6 +46,22 @@ CALLBACKS = os.path.join(INTEGRATION, "callback_plugins")
 CONNECTIONS = os.path.join(INTEGRATION, "connection_plugins")
 
 
+def assert_no_stray_warnings(output, results_file):
+    """No deprecation warning, and no warning but those the collection's tasks returned.
+
+    A warning a task returns (a canonicalised CIDR, say) is the collection talking to the user; any
+    other one comes from ansible-core about our code (a deprecated API, a result it had to fix up)
+    or about the test setup, and fails the run. Counted, since ansible wraps long warnings.
+    """
+    deprecations = [line for line in output.splitlines() if "[DEPRECATION WARNING]" in line]
+    assert deprecations == [], output
+    returned = 0
+    if os.path.exists(results_file):  # not written when ansible stops before the end of the play
+        with open(results_file) as handle:
+            returned = sum(len(task["result"].get("warnings", [])) for task in json.load(handle))
+    assert output.count("[WARNING]:") == returned, "warnings that no task returned:\n" + output
+
+
 def connection_for(target, url, work_dir):
     """Target variables and environment for the ways of giving connection settings, to the endpoint at ``url``."""
     if target in ("module_defaults_group", "connection_options", "task_environment"):

@@ -17,6 +17,14 @@ import os
 
 from ansible.plugins.callback import CallbackBase
 
+try:
+    # ansible-core 2.22 and later mask registered secrets (no_log values among them) in what is shown or
+    # written, not in the result itself; a callback that writes results masks them, as ``tree`` does.
+    from ansible.module_utils.secrets import mask_secrets
+except ImportError:
+    def mask_secrets(text):
+        return text
+
 
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
@@ -29,9 +37,12 @@ class CallbackModule(CallbackBase):
         self._results = []
 
     def _record(self, result, failed):
-        if result._task.action.startswith("netguard.aws."):
-            recorded = dict((key, value) for key, value in result._result.items() if not key.startswith("_ansible"))
-            self._results.append({"task": result._task.get_name(), "failed": failed, "result": recorded})
+        # ansible-core 2.19 made the task and its result public attributes.
+        task = result.task if hasattr(result, "task") else result._task
+        values = result.result if hasattr(result, "result") else result._result
+        if task.action.startswith("netguard.aws."):
+            recorded = dict((key, value) for key, value in values.items() if not key.startswith("_ansible"))
+            self._results.append({"task": task.get_name(), "failed": failed, "result": recorded})
 
     def v2_runner_on_ok(self, result, **_kwargs):
         self._record(result, failed=False)
@@ -41,4 +52,4 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_stats(self, stats):
         with open(os.environ["NETGUARD_RESULTS"], "w") as handle:
-            json.dump(self._results, handle, default=str, sort_keys=True)
+            handle.write(mask_secrets(json.dumps(self._results, default=str, sort_keys=True)))
