@@ -197,8 +197,8 @@ def _group_result(group, revoked, after, response, match):
         "group_id": group["GroupId"],
         "revoked_rules": [rule_summary(rule) for rule in revoked],
         "revoked_ip_permissions": ip_permissions(revoked),
-        "unmatched": [{"security_group_rule_id": rule_id} for rule_id in match.unmatched_rule_ids]
-        + [requested_rule_summary(requested) for requested in match.unmatched_rules],
+        "unmatched": [*({"security_group_rule_id": rule_id} for rule_id in match.unmatched_rule_ids),
+                      *(requested_rule_summary(requested) for requested in match.unmatched_rules)],
         "unknown_ip_permissions": response.get("UnknownIpPermissions", []),
         "egress_rules": [rule_summary(rule) for rule in after],
     }

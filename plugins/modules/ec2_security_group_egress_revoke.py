@@ -690,11 +690,12 @@ ARGUMENT_SPEC.update(connection_argument_spec())
 # validate arguments the same way outside a module run.
 MODULE_KWARGS = dict(
     argument_spec=ARGUMENT_SPEC,
-    mutually_exclusive=(
-        [["group_id", "group_name", "filters"], ["filters", "security_group_rule_ids"]]
-        + [["ip_permissions", option] for option in SHORTHAND_OPTIONS]
-        + [["revoke_all", option] for option in RULE_SELECTORS if option != "revoke_all"]
-    ),
+    mutually_exclusive=[
+        ["group_id", "group_name", "filters"],
+        ["filters", "security_group_rule_ids"],
+        *(["ip_permissions", option] for option in SHORTHAND_OPTIONS),
+        *(["revoke_all", option] for option in RULE_SELECTORS if option != "revoke_all"),
+    ],
     required_one_of=[["group_id", "group_name", "filters"], list(RULE_SELECTORS)],
     required_together=CONNECTION_REQUIRED_TOGETHER,
     required_by=dict(

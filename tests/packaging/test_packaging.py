@@ -16,10 +16,10 @@ from ..support.endpoint import COLLECTION_ROOT, build_collection, tool
 from ..support.reference_docs import REFERENCE_DIR, generate_reference
 
 # What a development checkout holds that must never ship.
-DEVELOPMENT_FILES = [".venv/bin/python", ".ansible/collections/x", ".git/HEAD", ".pytest_cache/README.md",
+DEVELOPMENT_FILES = [".venv/bin/python", ".matrix/2.16.19/bin/python", ".ansible/collections/x", ".git/HEAD", ".pytest_cache/README.md",
                      ".hypothesis/examples/x", "build/demo/x", "tests/output/junit.xml",
                      "plugins/module_utils/__pycache__/rules.cpython-311.pyc", "netguard-aws-0.0.1.tar.gz"]
-DEVELOPMENT_PATTERN = re.compile(r"(^|/)(\.venv|\.ansible|\.git|\.pytest_cache|\.hypothesis|__pycache__|build)(/|$)"
+DEVELOPMENT_PATTERN = re.compile(r"(^|/)(\.venv|\.matrix|\.ansible|\.git|\.pytest_cache|\.hypothesis|__pycache__|build)(/|$)"
                                  r"|^tests/output(/|$)|\.pyc$|\.tar\.gz$")
 MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(COLLECTION_ROOT, "plugins", "modules"))
                  if name.endswith(".py"))
@@ -164,3 +164,16 @@ def test_execution_environment_gets_the_collection_python_requirements(built_col
     output = run([tool("ansible-builder"), "introspect", collections_path])
     assert re.search(r"boto3>=1\.35\.52.*# from collection netguard\.aws", output), output
     assert re.search(r"botocore>=1\.35\.52.*# from collection netguard\.aws", output), output
+
+
+def test_galaxy_importer_reports_no_warning(built_collection, tmp_path):
+    """Galaxy's own import checks on the artifact, with its optional flake8 and ansible-lint runs."""
+    tarball, _collections_path = built_collection
+    config = tmp_path / "galaxy-importer.cfg"
+    config.write_text("[galaxy-importer]\nRUN_FLAKE8 = True\nRUN_ANSIBLE_LINT = True\nRUN_ANSIBLE_TEST = False\n")
+    environment = dict(os.environ, GALAXY_IMPORTER_CONFIG=str(config),
+                       PATH=os.path.dirname(tool("python")) + os.pathsep + os.environ.get("PATH", ""))
+    output = run([tool("python"), "-m", "galaxy_importer.main", tarball], cwd=str(tmp_path), env=environment)
+    assert "via flake8" in output and "via ansible-lint" in output, output
+    assert "Importer processing completed successfully" in output, output
+    assert [line for line in output.splitlines() if "WARNING" in line or "ERROR" in line] == []
