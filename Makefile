@@ -3,14 +3,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.requirements-installed
+# The ansible-core release of .venv: the default of the version matrix, tests/matrix/versions.toml.
+MATRIX := tests/matrix/versions.toml
+ANSIBLE_CORE = $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("$(MATRIX)", "rb"))["default"])')
 
-.PHONY: demo test pytest sanity docs bench clean
+.PHONY: demo test pytest sanity test-matrix docs bench clean
 
-$(READY): requirements.txt requirements-dev.txt
+$(READY): requirements.txt requirements-test.txt requirements-dev.txt $(MATRIX)
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11 or newer is needed; this is %d.%d (set PYTHON=...)" % v[:2])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt "ansible-core==$(ANSIBLE_CORE)"
 	@touch $@
 
 demo: $(READY)
@@ -23,12 +26,21 @@ test: pytest sanity
 pytest: $(READY)
 	$(BIN)/python -m pytest -n auto
 
+# ansible-test sanity on .venv's release; tests/matrix/bootstrap.py provides ansible-test's pip
+# bootstrap where its download host is out of reach.
 sanity: $(READY)
-	bash tests/sanity.sh $(BIN)/python
+	$(BIN)/python -m tests.matrix.sanity
 
-# Regenerate docs/reference from the modules' documentation (tests/packaging checks it is current).
+# Every release of tests/matrix/versions.toml: sanity and units on each, integration where listed,
+# each in its own environment under .matrix/. MATRIX_ARGS: see `python3 -m tests.matrix.run --help`.
+test-matrix:
+	$(PYTHON) -m tests.matrix.run $(MATRIX_ARGS)
+
+# Regenerate docs/reference from the modules' documentation, and the supported-versions tables of
+# README.md and docs/versions.md from tests/matrix/versions.toml (tests/packaging checks both are current).
 docs: $(READY)
 	$(BIN)/python -m tests.support.reference_docs
+	$(BIN)/python -m tests.matrix.docs
 
 # Not a test: timings against a local endpoint, written to docs/performance.md. Its own environment,
 # with the `ansible` package for amazon.aws, which the collection is compared against.
@@ -43,4 +55,4 @@ bench: $(BENCH_VENV)/.requirements-installed
 	$(BENCH_VENV)/bin/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) build tests/output .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) .matrix build tests/output .pytest_cache

@@ -193,6 +193,9 @@ def test_ansible_runner_reports_the_change_in_its_events(endpoint, collections_p
                                 envvars=environment, quiet=True)
 
     assert runner.status == "successful" and runner.rc == 0
+    output = runner.stdout.read()
+    assert "PLAY RECAP" in output
+    assert "[DEPRECATION WARNING]" not in output and "[WARNING]" not in output, output
     revoke_events = [event for event in runner.events if event["event"] == "runner_on_ok"
                      and event["event_data"]["task_action"] == MODULE]
     assert len(revoke_events) == 1
