@@ -78,9 +78,12 @@ def ansible(endpoint, collections_path, work_dir):
             aws_environment = endpoint.environment()
         settings = dict(aws_environment, ANSIBLE_ROLES_PATH=playbooks.TARGETS, **(extra_environment or {}))
         results_file = results_file or os.path.join(work_dir, "results-%s.json" % uuid.uuid4().hex)
-        # Ad-hoc ansible loads callbacks other than its output's only with ANSIBLE_LOAD_CALLBACK_PLUGINS.
-        settings.update(ANSIBLE_CALLBACK_PLUGINS=playbooks.CALLBACKS, ANSIBLE_CALLBACKS_ENABLED="result_recorder",
-                        ANSIBLE_LOAD_CALLBACK_PLUGINS="1", NETGUARD_RESULTS=results_file)
+        # result_recorder beside any callback the test enables; ad-hoc ansible loads callbacks other
+        # than its output's only with ANSIBLE_LOAD_CALLBACK_PLUGINS.
+        for name, value, separator in (("ANSIBLE_CALLBACK_PLUGINS", playbooks.CALLBACKS, os.pathsep),
+                                       ("ANSIBLE_CALLBACKS_ENABLED", "result_recorder", ",")):
+            settings[name] = separator.join(filter(None, [value, settings.get(name)]))
+        settings.update(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", NETGUARD_RESULTS=results_file)
         arguments = list(command[1:])
         if in_process is not None:
             arguments += ["-e", "netguard_aws_in_process=%s" % str(in_process).lower()]
