@@ -39,6 +39,8 @@ MINIMUM_SDK_VERSION = "1.35.52"
 # Attempts per call, the first included, unless the AWS config file, AWS_MAX_ATTEMPTS or aws_config say otherwise.
 DEFAULT_MAX_ATTEMPTS = 5
 PAGE_SIZE = 1000
+# DescribeStaleSecurityGroups takes at most 255 results a page.
+STALE_PAGE_SIZE = 255
 # EC2 refuses more values than this in one filter.
 FILTER_VALUES_PER_CALL = 200
 
@@ -213,6 +215,15 @@ class Ec2Api:
         """The groups matching ``DescribeSecurityGroups`` filters (Name/Values dicts) and, if given, IDs."""
         return self._paginated("describe_security_groups", "SecurityGroups", "ec2:DescribeSecurityGroups",
                                list(filters), group_ids)
+
+    def stale_security_groups(self, vpc_id):
+        """The ``StaleSecurityGroupSet`` of one VPC: its groups with rules to groups that cannot be reached."""
+        items = []
+        paginator = self.client.get_paginator("describe_stale_security_groups")
+        with aws_errors("ec2:DescribeStaleSecurityGroups", vpc_id):
+            for page in paginator.paginate(VpcId=vpc_id, PaginationConfig={"PageSize": STALE_PAGE_SIZE}):
+                items.extend(page.get("StaleSecurityGroupSet", []))
+        return items
 
     def _paginated(self, operation, result_key, action, filters, group_ids):
         if group_ids is None:

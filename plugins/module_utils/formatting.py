@@ -29,6 +29,7 @@ def rule_summary(described):
     if api_rule.get("ReferencedGroupInfo"):
         summary["referenced_group_id"] = api_rule["ReferencedGroupInfo"].get("GroupId")
     summary["description"] = described.description
+    summary["tags"] = dict(described.tags)
     return summary
 
 
@@ -108,16 +109,24 @@ def display_line(described):
     return line
 
 
-def _listing(described_rules):
-    return "".join(line + "\n" for line in sorted(display_line(rule) for rule in described_rules))
+def _listing(described_rules, notes):
+    lines = []
+    for rule in described_rules:
+        note = notes.get(rule.rule_id)
+        lines.append(display_line(rule) + ("  (%s)" % note if note else ""))
+    return "".join(line + "\n" for line in sorted(lines))
 
 
-def egress_diff(group_id, before, after):
-    """``--diff`` output: the group's egress rules, one sorted line each, before and after."""
+def egress_diff(group_id, before, after, notes=None):
+    """``--diff`` output: the group's egress rules, one sorted line each, before and after.
+
+    ``notes``: text by rule ID, added to that rule's line on both sides (``kept by keep[0]``).
+    """
     header = "%s egress rules" % group_id
+    notes = notes or {}
     return {
         "before_header": header,
         "after_header": header,
-        "before": _listing(before),
-        "after": _listing(after),
+        "before": _listing(before, notes),
+        "after": _listing(after, notes),
     }

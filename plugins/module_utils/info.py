@@ -7,6 +7,13 @@
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import Ec2Api
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import display_line, rule_summary
 from ansible_collections.netguard.aws.plugins.module_utils.matching import egress_rules_of, passes_filter
+from ansible_collections.netguard.aws.plugins.module_utils.predicates import (
+    for_vpc,
+    group_names,
+    is_stale_selector,
+    passes,
+    stale_rule_ids,
+)
 from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     REFERENCED_GROUP_ID,
     REFERENCED_GROUP_NAME,
@@ -20,12 +27,13 @@ from ansible_collections.netguard.aws.plugins.module_utils.selection import (
 
 
 def describe_egress(client, request, check_mode=False, diff=False):
-    """The selected groups with their egress rules (those passing the rule filter, if any).
+    """The selected groups with their egress rules (those passing the rule filters, if any).
 
     Calls: DescribeSecurityGroups (paginated; by ID 200 a call), one more for
     destination group names if any, and DescribeSecurityGroupRules for 200 groups
     a call, or for the whole region at once when no group selector is given;
-    1,000 rules a page. Read-only, so check mode and diff mode change nothing.
+    1,000 rules a page. A ``stale`` predicate adds one DescribeStaleSecurityGroups
+    per VPC. Read-only, so check mode and diff mode change nothing.
     """
     api = Ec2Api(client)
     region = client.meta.region_name
@@ -44,16 +52,24 @@ def describe_egress(client, request, check_mode=False, diff=False):
             if api_rule.get("GroupId") in described_by_group:
                 described_by_group[api_rule["GroupId"]].append(DescribedRule(api_rule))
 
-    rule_filter = request.rule_filter
-    ids_by_name = _destination_ids(api, rule_filter, groups)
+    rule_filter, rule_predicate = request.rule_filter, request.rule_predicate
+    ids_by_name = _destination_ids(api, request, groups)
+    stale_ids = frozenset()
+    if is_stale_selector([rule_predicate]):
+        stale_groups = [stale for vpc_id in sorted(set(group.get("VpcId") for group in groups if group.get("VpcId")))
+                        for stale in api.stale_security_groups(vpc_id)]
+        stale_ids = stale_rule_ids([rule for rules in described_by_group.values() for rule in rules], stale_groups)
     security_groups = []
     for group in groups:
         egress = egress_rules_of(group["GroupId"], described_by_group[group["GroupId"]])
         if rule_filter is not None:
             group_filter = _filter_for_vpc(rule_filter, ids_by_name, group.get("VpcId"))
             egress = [rule for rule in egress if passes_filter(rule, group_filter)]
-            if not egress:
-                continue
+        if rule_predicate is not None:
+            group_predicate = for_vpc(rule_predicate, ids_by_name, group.get("VpcId"))
+            egress = [rule for rule in egress if passes(rule, group_predicate, stale_ids)]
+        if (rule_filter is not None or rule_predicate is not None) and not egress:
+            continue
         security_groups.append({
             "group_id": group["GroupId"],
             "group_name": group.get("GroupName"),
@@ -63,8 +79,9 @@ def describe_egress(client, request, check_mode=False, diff=False):
     return {"changed": False, "security_groups": security_groups, "warnings": list(request.warnings)}
 
 
-def _destination_ids(api, rule_filter, groups):
-    names = set(value for kind, value in (rule_filter.destinations if rule_filter else ()) if kind == REFERENCED_GROUP_NAME)
+def _destination_ids(api, request, groups):
+    names = set(value for kind, value in (request.rule_filter.destinations if request.rule_filter else ())
+                if kind == REFERENCED_GROUP_NAME) | group_names([request.rule_predicate])
     if not names or not groups:
         return {}
     return destination_ids_by_name(api, names, set(group.get("VpcId") for group in groups), "destination_group")

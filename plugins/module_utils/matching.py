@@ -6,19 +6,26 @@
 
 from collections import namedtuple
 
-MatchResult = namedtuple("MatchResult", ["matched", "unmatched_rule_ids", "unmatched_rules", "warnings"])
-MatchResult.__doc__ = """``matched`` keeps the described order; the rest keep the request's order."""
+from ansible_collections.netguard.aws.plugins.module_utils.predicates import keep_warning, kept_by, passes
+
+MatchResult = namedtuple("MatchResult", ["matched", "unmatched_rule_ids", "unmatched_rules", "warnings", "kept"])
+MatchResult.__doc__ = """``matched`` and ``kept`` keep the described order; the rest keep the request's order.
+
+``kept``: ``(described, keep_item)`` for each selected rule that ``keep`` saved.
+"""
 
 
 def egress_rules_of(group_id, described_rules):
     return [rule for rule in described_rules if rule.is_egress and rule.group_id == group_id]
 
 
-def match_egress_rules(group_id, described_rules, rule_ids=(), rules=(), revoke_all=False):
-    """Select the egress rules of ``group_id`` named by ID, by rule, or all of them.
+def match_egress_rules(group_id, described_rules, rule_ids=(), rules=(), revoke_all=False, predicates=(), keep=(),
+                       stale_rule_ids=frozenset()):
+    """Select the egress rules of ``group_id`` named by ID, by rule, by predicates, or all of them, except ``keep``.
 
-    A rule ID matches only an egress rule of this group: an ingress rule or
-    another group's rule is reported unmatched, never selected.
+    The selectors add up; ``keep`` (``KeepItem``s) is subtracted last. A rule ID
+    matches only an egress rule of this group: an ingress rule or another group's
+    rule is reported unmatched, never selected.
     """
     egress = egress_rules_of(group_id, described_rules)
     described_by_id = dict((rule.rule_id, rule) for rule in described_rules)
@@ -48,8 +55,23 @@ def match_egress_rules(group_id, described_rules, rule_ids=(), rules=(), revoke_
         else:
             unmatched_rules.append(requested)
 
-    matched = [rule for rule in egress if rule.rule_id in selected_ids]
-    return MatchResult(matched, unmatched_rule_ids, unmatched_rules, warnings)
+    for predicate in predicates:
+        selected_ids.update(rule.rule_id for rule in egress if passes(rule, predicate, stale_rule_ids))
+
+    matched = []
+    kept = []
+    for rule in egress:
+        if rule.rule_id not in selected_ids:
+            continue
+        item = kept_by(rule, keep, stale_rule_ids)
+        if item is None:
+            matched.append(rule)
+            continue
+        kept.append((rule, item))
+        warning = keep_warning(rule, item)
+        if warning:
+            warnings.append(warning)
+    return MatchResult(matched, unmatched_rule_ids, unmatched_rules, warnings, kept)
 
 
 def passes_filter(described, rule_filter):

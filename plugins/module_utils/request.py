@@ -8,12 +8,12 @@ Every check on the user's input that the argument spec cannot express lives
 here, so that bad input fails before any API call.
 """
 
-import re
 from collections import namedtuple
 
 from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
+from ansible_collections.netguard.aws.plugins.module_utils.predicates import parse_keep, parse_predicates
 from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     PREFIX_LIST_ID,
     REFERENCED_GROUP_ID,
@@ -21,30 +21,36 @@ from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     EgressRule,
     account_id,
     aws_id,
-    canonical_cidr,
     canonical_protocol,
     checked_ports,
+    cidr_destination,
+    group_destination,
+    group_name,
     invalid,
-    is_aws_id,
     parse_port,
 )
 
 SHORTHAND_OPTIONS = ("protocol", "port", "cidr", "destination_group", "group_owner", "prefix_list_id")
-RULE_SELECTORS = ("security_group_rule_ids", "ip_permissions") + SHORTHAND_OPTIONS + ("revoke_all",)
+RULE_SELECTORS = ("security_group_rule_ids", "ip_permissions") + SHORTHAND_OPTIONS + ("rule_filters", "revoke_all")
 
 RequestedRule = namedtuple("RequestedRule", ["rule", "group_owner"])
 RequestedRule.__doc__ = """A rule to revoke; ``group_owner`` narrows a referenced group to one account."""
 
 RevokeRequest = namedtuple("RevokeRequest", [
     "group_id", "group_name", "vpc_id", "filters", "rule_ids", "rules", "revoke_all", "max_revoked_rules",
-    "concurrency", "warnings",
+    "concurrency", "warnings", "rule_filters", "keep",
 ])
-RevokeRequest.__doc__ = """One group (``group_id`` or ``group_name``), or every group ``filters`` selects (bulk)."""
+RevokeRequest.__doc__ = """One group (``group_id`` or ``group_name``), or every group ``filters`` selects (bulk).
+
+``rule_filters``: a ``RulePredicate`` or None; ``keep``: ``KeepItem``s, never revoked.
+"""
 
 RuleFilter = namedtuple("RuleFilter", ["protocol", "from_port", "to_port", "destinations"])
 RuleFilter.__doc__ = """Which described rules to show; a part that is None (or empty) matches anything."""
 
-InfoRequest = namedtuple("InfoRequest", ["group_ids", "group_name", "vpc_id", "filters", "rule_filter", "warnings"])
+InfoRequest = namedtuple("InfoRequest", ["group_ids", "group_name", "vpc_id", "filters", "rule_filter", "warnings",
+                                         "rule_predicate"])
+InfoRequest.__doc__ = """``rule_filter`` (shorthand options) and ``rule_predicate`` (``rule_filters``) must both pass."""
 
 MAX_CONCURRENCY = 64
 
@@ -67,7 +73,7 @@ def parse_revoke_request(params):
     group_id = params.get("group_id")
     if group_id is not None:
         aws_id(group_id, "group_id", "sg")
-    group_name, vpc_id = _group_name_and_vpc(params)
+    name, vpc_id = _group_name_and_vpc(params)
     filters = None
     if params.get("filters") is not None:
         filters = describe_filters(params["filters"])
@@ -85,10 +91,16 @@ def parse_revoke_request(params):
     if params.get("protocol") is not None:
         rules.extend(_shorthand_rules(params, warnings))
 
+    rule_filters = None
+    if params.get("rule_filters") is not None:
+        rule_filters = parse_predicates(params["rule_filters"], "rule_filters", warnings,
+                                        "would select every egress rule (that is revoke_all)")
+    keep = parse_keep(params.get("keep"), warnings)
+
     revoke_all = bool(params.get("revoke_all"))
-    if not (rule_ids or rules or revoke_all):
+    if not (rule_ids or rules or rule_filters or revoke_all):
         raise NetguardAwsError("revoke_all is false and no rule is selected: set revoke_all=true, or give "
-                               "security_group_rule_ids, ip_permissions or protocol with a destination")
+                               "security_group_rule_ids, ip_permissions, rule_filters or protocol with a destination")
     if revoke_all and filters is not None and not params.get("allow_bulk_revoke_all"):
         raise NetguardAwsError("revoke_all with filters removes every egress rule of every group the filters "
                                "select: set allow_bulk_revoke_all=true to confirm")
@@ -99,8 +111,9 @@ def parse_revoke_request(params):
     if concurrency is None or not 1 <= concurrency <= MAX_CONCURRENCY:
         raise invalid("concurrency", concurrency, "is out of range: give 1 to %d" % MAX_CONCURRENCY)
     # dict.fromkeys drops repeats and keeps the order.
-    return RevokeRequest(group_id, group_name, vpc_id, filters, tuple(dict.fromkeys(rule_ids)),
-                         tuple(dict.fromkeys(rules)), revoke_all, max_revoked_rules, concurrency, warnings)
+    return RevokeRequest(group_id, name, vpc_id, filters, tuple(dict.fromkeys(rule_ids)),
+                         tuple(dict.fromkeys(rules)), revoke_all, max_revoked_rules, concurrency, warnings,
+                         rule_filters, keep)
 
 
 def parse_info_request(params):
@@ -109,7 +122,7 @@ def parse_info_request(params):
     _refuse_empty_lists(params, ("group_id", "cidr"))
     group_ids = [aws_id(group_id, "group_id[%d]" % index, "sg")
                  for index, group_id in enumerate(params.get("group_id") or ())]
-    group_name, vpc_id = _group_name_and_vpc(params)
+    name, vpc_id = _group_name_and_vpc(params)
     filters = None if params.get("filters") is None else describe_filters(params["filters"])
 
     rule_filter = None
@@ -121,7 +134,12 @@ def parse_info_request(params):
                 from_port, to_port = parse_port(params["port"], protocol, "port")
         destinations = tuple(dict.fromkeys(destination for destination, _owner in _shorthand_destinations(params, warnings)))
         rule_filter = RuleFilter(protocol, from_port, to_port, destinations)
-    return InfoRequest(tuple(dict.fromkeys(group_ids)) or None, group_name, vpc_id, filters, rule_filter, warnings)
+    rule_predicate = None
+    if params.get("rule_filters") is not None:
+        rule_predicate = parse_predicates(params["rule_filters"], "rule_filters", warnings,
+                                          "would list every egress rule (leave rule_filters out for that)")
+    return InfoRequest(tuple(dict.fromkeys(group_ids)) or None, name, vpc_id, filters, rule_filter, warnings,
+                       rule_predicate)
 
 
 def describe_filters(filters, option="filters"):
@@ -156,13 +174,13 @@ def describe_filters(filters, option="filters"):
 
 
 def _group_name_and_vpc(params):
-    group_name = params.get("group_name")
-    if group_name is not None:
-        _group_name(group_name, "group_name")
+    name = params.get("group_name")
+    if name is not None:
+        group_name(name, "group_name")
     vpc_id = params.get("vpc_id")
     if vpc_id is not None:
         aws_id(vpc_id, "vpc_id", "vpc")
-    return group_name, vpc_id
+    return name, vpc_id
 
 
 def _refuse_empty_lists(params, options):
@@ -171,44 +189,16 @@ def _refuse_empty_lists(params, options):
             raise NetguardAwsError("%s is empty: list at least one entry, or leave the option out" % option)
 
 
-# What AWS allows in a security group name.
-_GROUP_NAME = re.compile(r"^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}$")
-
-
-def _group_name(value, option):
-    if not isinstance(value, str) or not _GROUP_NAME.match(value):
-        raise invalid(option, value, "is not a security group name: expected 1 to 255 letters, digits, spaces "
-                      "or ._-:/()#,@[]+=&;{}!$*")
-    if value.startswith("sg-"):
-        raise invalid(option, value, "is neither a security group ID ('sg-' and 8 or 17 lower-case hex digits) "
-                      "nor a name (names cannot start with 'sg-')")
-    return value
-
-
-def _cidr_destination(value, option, warnings, version=None):
-    destination_type, cidr = canonical_cidr(value, option, version)
-    if cidr != value:
-        warnings.append("%s %s was canonicalised to '%s', the form AWS stores" % (option, quoted(value), cidr))
-    return destination_type, cidr
-
-
-def _group_destination(value, option):
-    """An ``sg-`` ID, or a group name to resolve in the target group's VPC."""
-    if is_aws_id(value, "sg"):
-        return REFERENCED_GROUP_ID, value
-    return REFERENCED_GROUP_NAME, _group_name(value, option)
-
-
 def _ip_permission_rules(permission, where, warnings):
     protocol = canonical_protocol(permission["ip_protocol"], where + ".ip_protocol")
     ports = checked_ports(protocol, permission.get("from_port"), permission.get("to_port"), where + ".from_port/to_port")
     destinations = []
     for index, ip_range in enumerate(permission.get("ip_ranges") or ()):
         option = "%s.ip_ranges[%d].cidr_ip" % (where, index)
-        destinations.append((_cidr_destination(ip_range["cidr_ip"], option, warnings, version=4), None))
+        destinations.append((cidr_destination(ip_range["cidr_ip"], option, warnings, version=4), None))
     for index, ip_range in enumerate(permission.get("ipv6_ranges") or ()):
         option = "%s.ipv6_ranges[%d].cidr_ipv6" % (where, index)
-        destinations.append((_cidr_destination(ip_range["cidr_ipv6"], option, warnings, version=6), None))
+        destinations.append((cidr_destination(ip_range["cidr_ipv6"], option, warnings, version=6), None))
     for index, prefix_list in enumerate(permission.get("prefix_list_ids") or ()):
         option = "%s.prefix_list_ids[%d].prefix_list_id" % (where, index)
         destinations.append(((PREFIX_LIST_ID, aws_id(prefix_list["prefix_list_id"], option, "pl")), None))
@@ -217,7 +207,7 @@ def _ip_permission_rules(permission, where, warnings):
         if pair.get("group_id") is not None:
             destination = (REFERENCED_GROUP_ID, aws_id(pair["group_id"], option + ".group_id", "sg"))
         else:
-            destination = (REFERENCED_GROUP_NAME, _group_name(pair["group_name"], option + ".group_name"))
+            destination = (REFERENCED_GROUP_NAME, group_name(pair["group_name"], option + ".group_name"))
         owner = pair.get("user_id")
         if owner is not None:
             account_id(owner, option + ".user_id")
@@ -237,9 +227,9 @@ def _shorthand_destinations(params, warnings):
     destinations = []
     for index, cidr in enumerate(params.get("cidr") or ()):
         option = "cidr" if len(params["cidr"]) == 1 else "cidr[%d]" % index
-        destinations.append((_cidr_destination(cidr, option, warnings), None))
+        destinations.append((cidr_destination(cidr, option, warnings), None))
     if params.get("destination_group") is not None:
-        destinations.append((_group_destination(params["destination_group"], "destination_group"), owner))
+        destinations.append((group_destination(params["destination_group"], "destination_group"), owner))
     if params.get("prefix_list_id") is not None:
         destinations.append(((PREFIX_LIST_ID, aws_id(params["prefix_list_id"], "prefix_list_id", "pl")), None))
     return destinations

@@ -21,6 +21,12 @@ from ansible_collections.netguard.aws.plugins.module_utils.formatting import (
     rule_summary,
 )
 from ansible_collections.netguard.aws.plugins.module_utils.matching import egress_rules_of, match_egress_rules
+from ansible_collections.netguard.aws.plugins.module_utils.predicates import (
+    for_vpc,
+    group_names,
+    is_stale_selector,
+    stale_rule_ids,
+)
 from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
 from ansible_collections.netguard.aws.plugins.module_utils.selection import (
     destination_ids_by_name,
@@ -33,7 +39,10 @@ from ansible_collections.netguard.aws.plugins.module_utils.selection import (
 # Transient API errors are botocore's to retry, not this loop's.
 REVOKE_ATTEMPTS = 3
 
-GroupPlan = namedtuple("GroupPlan", ["group", "described", "requested_rules", "match"])
+Selection = namedtuple("Selection", ["rules", "predicates", "keep", "stale_groups"])
+Selection.__doc__ = """The request's selectors resolved for one VPC (group names as IDs), and its stale groups."""
+
+GroupPlan = namedtuple("GroupPlan", ["group", "described", "selection", "match"])
 GroupPlan.__doc__ = """A group, its described rules, the request resolved for its VPC, and what matched."""
 
 GroupOutcome = namedtuple("GroupOutcome", ["result", "diff", "warnings"])
@@ -45,7 +54,9 @@ def revoke_egress(client, request, check_mode=False, diff=False):
     One group: one paginated DescribeSecurityGroupRules, then one
     RevokeSecurityGroupEgress (``DryRun`` in check mode) when anything matched.
     Selecting the group by name, or a destination group by name, adds a
-    DescribeSecurityGroups call each. Bulk (``filters``): see ``_revoke_in_bulk``.
+    DescribeSecurityGroups call each; a ``stale`` predicate adds one
+    DescribeStaleSecurityGroups (and a DescribeSecurityGroups to learn the VPC of
+    a group given by ID). Bulk (``filters``): see ``_revoke_in_bulk``.
     """
     api = Ec2Api(client)
     region = client.meta.region_name
@@ -57,16 +68,16 @@ def revoke_egress(client, request, check_mode=False, diff=False):
     else:
         group = group_by_name(api, request.group_name, request.vpc_id)
     group_id = group["GroupId"]
-    requested_rules = request.rules
-    names = destination_names(requested_rules)
-    if names:
-        if "VpcId" not in group:
-            group = _existing_group(api, group_id, region)
-        ids_by_name = destination_ids_by_name(api, names, [group.get("VpcId")])
-        requested_rules = with_destination_ids(requested_rules, ids_by_name, group.get("VpcId"))
+    names = _destination_group_names(request)
+    stale = _selects_stale(request)
+    if (names or stale) and "VpcId" not in group:
+        group = _existing_group(api, group_id, region)
+    vpc_id = group.get("VpcId")
+    ids_by_name = destination_ids_by_name(api, names, [vpc_id])
+    stale_groups = _stale_groups_by_vpc(api, [vpc_id]).get(vpc_id, []) if stale else []
 
     described = _described_rules(api, group_id, region)
-    plan = _plan(group, described, requested_rules, request)
+    plan = _plan(group, described, _selection(request, ids_by_name, vpc_id, stale_groups), request)
     _check_blast_radius(request, [plan])
     outcome = _revoke_planned(api, plan, request, region, check_mode)
     result = dict(outcome.result, warnings=list(request.warnings) + outcome.warnings)
@@ -79,8 +90,8 @@ def _revoke_in_bulk(api, request, region, check_mode, diff):
     """Every group the filters select: one describe pass, then one revoke per group that has matches.
 
     The describe pass is a paginated DescribeSecurityGroups, one DescribeSecurityGroups
-    for destination group names if any, and DescribeSecurityGroupRules for 200
-    groups a call. Revokes run ``request.concurrency`` at a time; a group that fails
+    for destination group names if any, DescribeSecurityGroupRules for 200 groups
+    a call, and for a ``stale`` predicate one DescribeStaleSecurityGroups per VPC. Revokes run ``request.concurrency`` at a time; a group that fails
     does not stop the others, and the task fails at the end naming it.
     """
     groups = api.security_groups(request.filters)
@@ -92,12 +103,16 @@ def _revoke_in_bulk(api, request, region, check_mode, diff):
         described_by_group[api_rule["GroupId"]].append(DescribedRule(api_rule))
 
     ids_by_name = {}
+    stale_by_vpc = {}
     if groups:
-        ids_by_name = destination_ids_by_name(api, destination_names(request.rules),
-                                              set(group.get("VpcId") for group in groups))
+        vpc_ids = set(group.get("VpcId") for group in groups)
+        ids_by_name = destination_ids_by_name(api, _destination_group_names(request), vpc_ids)
+        if _selects_stale(request):
+            stale_by_vpc = _stale_groups_by_vpc(api, vpc_ids)
 
     plans = [_plan(group, described_by_group[group["GroupId"]],
-                   with_destination_ids(request.rules, ids_by_name, group.get("VpcId")), request)
+                   _selection(request, ids_by_name, group.get("VpcId"), stale_by_vpc.get(group.get("VpcId"), [])),
+                   request)
              for group in groups]
     _check_blast_radius(request, plans)
 
@@ -106,7 +121,7 @@ def _revoke_in_bulk(api, request, region, check_mode, diff):
             outcome = _revoke_planned(api, plan, request, region, check_mode)
         except NetguardAwsError as error:
             outcome = GroupOutcome({"changed": False, "failed": True, "msg": error.msg, "revoked_rules": [],
-                                    "revoked_ip_permissions": [], "unmatched": []}, None, [])
+                                    "revoked_ip_permissions": [], "unmatched": [], "kept": []}, None, [])
         named = {"group_id": plan.group["GroupId"], "group_name": plan.group.get("GroupName"),
                  "vpc_id": plan.group.get("VpcId")}
         return outcome._replace(result=dict(named, **outcome.result))
@@ -136,9 +151,30 @@ def _revoke_in_bulk(api, request, region, check_mode, diff):
     return result
 
 
-def _plan(group, described, requested_rules, request):
-    match = match_egress_rules(group["GroupId"], described, request.rule_ids, requested_rules, request.revoke_all)
-    return GroupPlan(group, described, requested_rules, match)
+def _destination_group_names(request):
+    return destination_names(request.rules) | group_names(
+        [request.rule_filters] + [item.predicate for item in request.keep])
+
+
+def _selects_stale(request):
+    return is_stale_selector([request.rule_filters] + [item.predicate for item in request.keep])
+
+
+def _stale_groups_by_vpc(api, vpc_ids):
+    """``{vpc_id: StaleSecurityGroupSet}``: one paginated DescribeStaleSecurityGroups per VPC."""
+    return dict((vpc_id, api.stale_security_groups(vpc_id)) for vpc_id in sorted(vpc_id for vpc_id in vpc_ids if vpc_id))
+
+
+def _selection(request, ids_by_name, vpc_id, stale_groups):
+    predicates = () if request.rule_filters is None else (for_vpc(request.rule_filters, ids_by_name, vpc_id),)
+    keep = tuple(item._replace(predicate=for_vpc(item.predicate, ids_by_name, vpc_id)) for item in request.keep)
+    return Selection(with_destination_ids(request.rules, ids_by_name, vpc_id), predicates, keep, stale_groups)
+
+
+def _plan(group, described, selection, request):
+    match = match_egress_rules(group["GroupId"], described, request.rule_ids, selection.rules, request.revoke_all,
+                               selection.predicates, selection.keep, stale_rule_ids(described, selection.stale_groups))
+    return GroupPlan(group, described, selection, match)
 
 
 def _check_blast_radius(request, plans):
@@ -172,7 +208,7 @@ def _revoke_planned(api, plan, request, region, check_mode):
         except RulesGone:
             expected = match.matched
             described = _described_rules(api, group_id, region)
-            match = _plan(plan.group, described, plan.requested_rules, request).match
+            match = _plan(plan.group, described, plan.selection, request).match
             still_there = set(rule.rule_id for rule in egress_rules_of(group_id, described))
             gone = [rule.rule_id for rule in expected if rule.rule_id not in still_there]
             warnings.append("%s disappeared from %s before this task could revoke it (removed by another change)"
@@ -188,7 +224,8 @@ def _revoke_planned(api, plan, request, region, check_mode):
     before = egress_rules_of(group_id, described)
     after = [rule for rule in before if rule not in revoked]
     result = _group_result(plan.group, revoked, after, response, match)
-    return GroupOutcome(result, egress_diff(group_id, before, after), warnings)
+    notes = dict((rule.rule_id, "kept by keep[%d]" % item.index) for rule, item in match.kept)
+    return GroupOutcome(result, egress_diff(group_id, before, after, notes), warnings)
 
 
 def _group_result(group, revoked, after, response, match):
@@ -201,6 +238,7 @@ def _group_result(group, revoked, after, response, match):
                       *(requested_rule_summary(requested) for requested in match.unmatched_rules)],
         "unknown_ip_permissions": response.get("UnknownIpPermissions", []),
         "egress_rules": [rule_summary(rule) for rule in after],
+        "kept": [{"rule": rule_summary(rule), "kept_by": item.index} for rule, item in match.kept],
     }
 
 

@@ -173,6 +173,34 @@ def canonical_cidr(value, option, version=None):
     return (CIDR_IPV4 if network.version == 4 else CIDR_IPV6), network.compressed
 
 
+# What AWS allows in a security group name.
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}$")
+
+
+def group_name(value, option):
+    if not isinstance(value, str) or not _GROUP_NAME.match(value):
+        raise invalid(option, value, "is not a security group name: expected 1 to 255 letters, digits, spaces "
+                      "or ._-:/()#,@[]+=&;{}!$*")
+    if value.startswith("sg-"):
+        raise invalid(option, value, "is neither a security group ID ('sg-' and 8 or 17 lower-case hex digits) "
+                      "nor a name (names cannot start with 'sg-')")
+    return value
+
+
+def cidr_destination(value, option, warnings, version=None):
+    destination_type, cidr = canonical_cidr(value, option, version)
+    if cidr != value:
+        warnings.append("%s %s was canonicalised to '%s', the form AWS stores" % (option, quoted(value), cidr))
+    return destination_type, cidr
+
+
+def group_destination(value, option):
+    """An ``sg-`` ID, or a group name to resolve in the target group's VPC."""
+    if is_aws_id(value, "sg"):
+        return REFERENCED_GROUP_ID, value
+    return REFERENCED_GROUP_NAME, group_name(value, option)
+
+
 class DescribedRule:
     """A rule as ``DescribeSecurityGroupRules`` returns it, with its canonical form."""
 
@@ -184,6 +212,8 @@ class DescribedRule:
         self.description = api_rule.get("Description")
         referenced = api_rule.get("ReferencedGroupInfo") or {}
         self.group_owner = referenced.get("UserId")
+        self.peering_status = referenced.get("PeeringStatus")
+        self.tags = dict((tag["Key"], tag.get("Value", "")) for tag in api_rule.get("Tags") or ())
         protocol = canonical_protocol(api_rule["IpProtocol"], "IpProtocol")
         from_port, to_port = port_key(protocol, api_rule.get("FromPort"), api_rule.get("ToPort"))
         self.rule = EgressRule(protocol, from_port, to_port, *_described_destination(api_rule))

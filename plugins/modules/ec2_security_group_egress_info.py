@@ -16,6 +16,8 @@ description:
   - Optional rule filters take the revoke module's shorthand options and compare rules the same way (protocol
     names and numbers, canonical CIDRs, tcp/udp all ports as 0-65535 or -1). Unlike in the revoke module, an
     option left out matches any value, so O(cidr=0.0.0.0/0) alone finds every egress rule open to the world.
+  - O(rule_filters) selects rules by what they allow, as in the revoke module; it is ANDed with the options
+    above, so a listed rule passes both.
   - Uses the fewest calls the API allows; C(DescribeSecurityGroups) (paginated), and
     C(DescribeSecurityGroupRules) for 200 groups a call, or for the whole region at once when no group
     selector is given; never one call per group.
@@ -23,6 +25,7 @@ author:
   - Netguard maintainers (@netguard)
 extends_documentation_fragment:
   - netguard.aws.connection
+  - netguard.aws.rule_filters
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 options:
@@ -91,7 +94,8 @@ notes:
     C(become) or C(async), run the module on their host as usual. Set the variable C(netguard_aws_in_process)
     to V(false) to always run the module, or to V(true) to always run inside the controller."
   - With a rule filter, only the groups that have matching rules are returned.
-  - "IAM permissions: C(ec2:DescribeSecurityGroups) and C(ec2:DescribeSecurityGroupRules)."
+  - "IAM permissions: C(ec2:DescribeSecurityGroups) and C(ec2:DescribeSecurityGroupRules);
+    C(ec2:DescribeStaleSecurityGroups) for O(rule_filters.stale)."
 seealso:
   - module: netguard.aws.ec2_security_group_egress_revoke
 """
@@ -121,6 +125,25 @@ EXAMPLES = r"""
     protocol: tcp
     port: 25
   register: smtp
+
+- name: Find every rule that lets traffic reach 8.8.8.8 on DNS
+  netguard.aws.ec2_security_group_egress_info:
+    rule_filters:
+      destination_covers: [8.8.8.8]
+      allows_port: 53
+
+- name: Find the rules tagged temporary (any value) in one VPC
+  netguard.aws.ec2_security_group_egress_info:
+    filters:
+      vpc-id: vpc-0123456789abcdef0
+    rule_filters:
+      tags:
+        temporary: null
+
+- name: Find stale references (groups behind a deleted VPC peering)
+  netguard.aws.ec2_security_group_egress_info:
+    rule_filters:
+      stale: true
 
 - name: Remove exactly the rules found
   netguard.aws.ec2_security_group_egress_revoke:
@@ -182,6 +205,9 @@ security_groups:
         description:
           description: The rule's description, or V(null).
           type: str
+        tags:
+          description: The rule's own tags, as a dictionary; empty when it has none.
+          type: dict
         display:
           description: The rule on one line, as in the revoke module's diff.
           type: str
@@ -196,6 +222,7 @@ security_groups:
           to_port: 443
           cidr_ipv4: 10.0.0.0/16
           description: web servers
+          tags: {}
           display: 'sgr-0123456789abcdef0  tcp 443  -> 10.0.0.0/16  "web servers"'
 """
 
@@ -207,6 +234,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.ec2 import (
 )
 from ansible_collections.netguard.aws.plugins.module_utils.info import describe_egress
 from ansible_collections.netguard.aws.plugins.module_utils.module_runner import run_module
+from ansible_collections.netguard.aws.plugins.module_utils.predicates import rule_filters_argument_spec
 from ansible_collections.netguard.aws.plugins.module_utils.request import parse_info_request, shorthand_argument_spec
 
 ARGUMENT_SPEC = dict(
@@ -215,6 +243,7 @@ ARGUMENT_SPEC = dict(
     vpc_id=dict(type="str"),
     # raw: checked by the request parser, whose errors quote the value given.
     filters=dict(type="raw"),
+    rule_filters=rule_filters_argument_spec(),
 )
 ARGUMENT_SPEC.update(shorthand_argument_spec())
 ARGUMENT_SPEC.update(connection_argument_spec())

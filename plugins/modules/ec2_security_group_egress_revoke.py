@@ -12,12 +12,16 @@ description:
     and only those rules; ingress rules and other groups' rules are never touched.
   - Select rules by ID (O(security_group_rule_ids)), by properties in the API's shape (O(ip_permissions),
     snake_case or CamelCase), by the AWS CLI's shorthand (O(protocol), O(port), O(cidr), O(destination_group),
-    O(prefix_list_id)), or all of them (O(revoke_all)). IDs, O(ip_permissions) and the shorthand combine.
+    O(prefix_list_id)), by what they allow (O(rule_filters)), or all of them (O(revoke_all)). IDs,
+    O(ip_permissions), the shorthand and O(rule_filters) add up (a rule any of them selects is revoked);
+    O(keep) then saves rules from the selection, whatever selected them.
+  - Every selector is resolved to the rule IDs of the group before any write call, so check mode, diff,
+    O(max_revoked_rules) and the result list exactly the rules that go.
   - Requested rules are normalised before they are compared with the group's rules, so that any spelling of
     the same rule matches it. Protocol names and numbers are the same protocol (V(tcp) and V(6));
     V(all) and V(-1) are every protocol; CIDRs are compared in canonical form (V(10.1.5.5/16) is
     V(10.1.0.0/16)); a tcp or udp rule for every port matches whether AWS stores it as 0-65535 or -1.
-    Descriptions are ignored for matching, as AWS does.
+    Descriptions are ignored for matching, as AWS does, except in O(rule_filters.description) and O(keep).
   - Every input is checked before any API call; bad input fails the task with a message naming the option
     and the value, and changes nothing.
   - The group's rules are read with one paginated C(DescribeSecurityGroupRules) call. When nothing matches,
@@ -35,6 +39,7 @@ author:
   - Netguard maintainers (@netguard)
 extends_documentation_fragment:
   - netguard.aws.connection
+  - netguard.aws.rule_filters
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 options:
@@ -249,8 +254,20 @@ options:
   revoke_all:
     description:
       - Remove every egress rule of the group, which then allows no outbound traffic.
-      - Cannot be combined with the other rule options.
+      - Cannot be combined with the other rule options, except O(keep) (lock down everything except ...).
     type: bool
+  keep:
+    description:
+      - Exceptions that are never revoked, whatever selected them. Each entry is a rule ID (V(sgr-...)) or a
+        dictionary of the predicates of O(rule_filters) (all of them must pass).
+      - The result lists what they saved in RV(kept); check mode and diff show it too.
+      - An entry without C(protocol) that saves a rule for every protocol (V({allows_port: 443}) saving
+        C(all -> 0.0.0.0/0)) keeps it, with a warning naming the rule and the entry; give C(protocol) to keep only
+        rules of that protocol.
+      - O(max_revoked_rules) counts what remains after O(keep).
+    type: list
+    elements: raw
+    version_added: 0.2.0
 attributes:
   action_group:
     membership:
@@ -278,7 +295,8 @@ notes:
     to V(false) to always run the module, or to V(true) to always run inside the controller."
   - "IAM permissions: C(ec2:DescribeSecurityGroupRules) and C(ec2:RevokeSecurityGroupEgress), also in check mode;
     C(ec2:DescribeSecurityGroups) in bulk mode, when a group is given by name, or when the group turns out to
-    have no rules (to tell an empty group from a missing one)."
+    have no rules (to tell an empty group from a missing one); C(ec2:DescribeStaleSecurityGroups) for
+    O(rule_filters.stale)."
   - A group that does not exist is an error, never a silent success.
   - RV(ignore:changed) is V(true) only when AWS reports the rules as revoked (C(RevokedSecurityGroupRules)); on
     endpoints that do not return that field, a successful revoke by rule IDs means all of them went.
@@ -388,6 +406,52 @@ EXAMPLES = r"""
     revoke_all: true
     allow_bulk_revoke_all: true
 
+- name: Remove every egress rule open to the world, except HTTPS
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    rule_filters:
+      destination_covers:
+        - 0.0.0.0/0
+        - ::/0
+    keep:
+      - protocol: tcp
+        allows_port: 443
+
+- name: Remove anything that still allows SMTP, in every group of a VPC
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      vpc-id: vpc-0123456789abcdef0
+    rule_filters:
+      allows_port: [25, 465, 587]
+    max_revoked_rules: 100
+
+- name: Remove the rules that point at groups behind a deleted VPC peering (stale references)
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      vpc-id: vpc-0123456789abcdef0
+    rule_filters:
+      stale: true
+
+- name: Remove the rules tagged temporary=true, except one kept by its ID
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    rule_filters:
+      tags:
+        temporary: true
+    keep:
+      - sgr-0123456789abcdef0
+
+- name: Lock down the default group of every VPC (CIS / Security Hub EC2.2, egress part), keeping DNS to the resolver
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      group-name: default
+    revoke_all: true
+    allow_bulk_revoke_all: true
+    keep:
+      - protocol: udp
+        allows_port: 53
+        destination_within: [10.0.0.2/32]
+
 - name: Show what would be removed, removing nothing (check mode)
   netguard.aws.ec2_security_group_egress_revoke:
     group_id: sg-0123456789abcdef0
@@ -477,6 +541,10 @@ revoked_rules:
       description: The rule's description, or V(null).
       type: str
       sample: web servers
+    tags:
+      description: The rule's own tags (as a security group rule), as a dictionary; empty when it has none.
+      type: dict
+      sample: {temporary: "true"}
   sample:
     - security_group_rule_id: sgr-0123456789abcdef0
       ip_protocol: tcp
@@ -484,6 +552,7 @@ revoked_rules:
       to_port: 443
       cidr_ipv4: 10.0.0.0/16
       description: web servers
+      tags: {}
 revoked_ip_permissions:
   description:
     - The removed rules in the API's C(IpPermissions) shape, descriptions kept. Passing it to
@@ -535,6 +604,30 @@ egress_rules:
       to_port: -1
       cidr_ipv6: "::/0"
       description: null
+      tags: {}
+kept:
+  description:
+    - The selected rules that O(keep) saved, each with the index of the first entry of O(keep) that saved it.
+  returned: success, for one group
+  type: list
+  elements: dict
+  contains:
+    rule:
+      description: The rule, in the shape of RV(revoked_rules).
+      type: dict
+    kept_by:
+      description: Index in O(keep) of the entry that saved it.
+      type: int
+  sample:
+    - rule:
+        security_group_rule_id: sgr-0123456789abcdef0
+        ip_protocol: tcp
+        from_port: 443
+        to_port: 443
+        cidr_ipv4: 0.0.0.0/0
+        description: null
+        tags: {}
+      kept_by: 0
 groups:
   description:
     - Bulk mode, one entry per selected group, in the order AWS listed them; also when the task fails.
@@ -575,6 +668,10 @@ groups:
       description: As RV(egress_rules), for this group; absent for a group that failed.
       type: list
       elements: dict
+    kept:
+      description: As RV(kept), for this group.
+      type: list
+      elements: dict
     failed:
       description: Present and V(true) when revoking from this group failed.
       type: bool
@@ -593,6 +690,7 @@ groups:
           to_port: -1
           cidr_ipv4: 0.0.0.0/0
           description: null
+          tags: {}
       revoked_ip_permissions:
         - IpProtocol: "-1"
           FromPort: -1
@@ -602,6 +700,7 @@ groups:
       unmatched: []
       unknown_ip_permissions: []
       egress_rules: []
+      kept: []
 totals:
   description: Bulk mode, counts over all selected groups; also when the task fails.
   returned: bulk mode
@@ -633,6 +732,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.ec2 import (
     connection_argument_spec,
 )
 from ansible_collections.netguard.aws.plugins.module_utils.module_runner import run_module
+from ansible_collections.netguard.aws.plugins.module_utils.predicates import rule_filters_argument_spec
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
     RULE_SELECTORS,
     SHORTHAND_OPTIONS,
@@ -682,6 +782,9 @@ ARGUMENT_SPEC = dict(
     allow_bulk_revoke_all=dict(type="bool", default=False),
     max_revoked_rules=dict(type="int"),
     concurrency=dict(type="int", default=8),
+    rule_filters=rule_filters_argument_spec(),
+    # raw: rule IDs and predicate dicts, checked by the request parser.
+    keep=dict(type="list", elements="raw"),
 )
 ARGUMENT_SPEC.update(shorthand_argument_spec())
 ARGUMENT_SPEC.update(connection_argument_spec())

@@ -43,10 +43,10 @@ def test_diff_lists_sorted_lines_so_only_removed_lines_differ():
 def test_rule_summary_is_snake_case_with_one_destination_key():
     assert rule_summary(RULES[1]) == {
         "security_group_rule_id": "sgr-1", "ip_protocol": "tcp", "from_port": 443, "to_port": 443,
-        "cidr_ipv4": "10.0.0.0/16", "description": 'web "front"'}
+        "cidr_ipv4": "10.0.0.0/16", "description": 'web "front"', "tags": {}}
     assert rule_summary(RULES[6]) == {
         "security_group_rule_id": "sgr-7", "ip_protocol": "50", "from_port": -1, "to_port": -1,
-        "referenced_group_id": OTHER_GROUP, "description": None}
+        "referenced_group_id": OTHER_GROUP, "description": None, "tags": {}}
 
 
 def test_ip_permissions_group_rules_by_protocol_and_ports_and_keep_descriptions():

@@ -14,6 +14,7 @@ from moto import mock_aws
 
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import DEFAULT_MAX_ATTEMPTS, ec2_client
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.predicates import parse_predicates
 from ansible_collections.netguard.aws.plugins.module_utils.request import RevokeRequest
 from ansible_collections.netguard.aws.plugins.module_utils.revoke import revoke_egress
 
@@ -27,7 +28,8 @@ DESCRIBE_PARAMS = {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxRes
 
 def revoke_request(group_id=GROUP, rule_ids=(), revoke_all=False):
     return RevokeRequest(group_id=group_id, group_name=None, vpc_id=None, filters=None, rule_ids=tuple(rule_ids),
-                         rules=(), revoke_all=revoke_all, max_revoked_rules=None, concurrency=1, warnings=[])
+                         rules=(), revoke_all=revoke_all, max_revoked_rules=None, concurrency=1, warnings=[],
+                         rule_filters=None, keep=())
 
 
 def by_ids(*rule_ids):
@@ -269,3 +271,63 @@ def test_aws_max_attempts_from_the_environment_is_honoured(throttled, monkeypatc
     with pytest.raises(NetguardAwsError, match="after 3 attempts"):
         revoke_egress(client, lockdown(group))
     assert len(attempts) == 3
+
+
+VPC = "vpc-0123456789abcdef0"
+PEERED = api_rule("sgr-0000000000000000d", "tcp", 5432, 5432, ReferencedGroupInfo={
+    "GroupId": "sg-0dddddddddddddddd", "UserId": "210987654321", "VpcId": "vpc-0ddddddddddddddd0",
+    "VpcPeeringConnectionId": "pcx-0123456789abcdef0", "PeeringStatus": "deleted"})
+REMOTE = api_rule("sgr-0000000000000000e", "tcp", 8443, 8443, ReferencedGroupInfo={
+    "GroupId": "sg-0eeeeeeeeeeeeeeee", "UserId": "210987654321", "VpcId": "vpc-0eeeeeeeeeeeeeee0",
+    "VpcPeeringConnectionId": "pcx-0fedcba9876543210", "PeeringStatus": "active"})
+LIVE = api_rule("sgr-0000000000000000f", "tcp", 9000, 9000, ReferencedGroupInfo={
+    "GroupId": "sg-0fffffffffffffff0", "UserId": "210987654321", "VpcId": "vpc-0fffffffffffffff0",
+    "VpcPeeringConnectionId": "pcx-0aaaaaaaaaaaaaaa0", "PeeringStatus": "active"})
+
+
+def stale_request():
+    return revoke_request()._replace(rule_filters=parse_predicates({"stale": True}, "rule_filters", [], "-"))
+
+
+def test_stale_reads_the_vpc_then_every_page_of_describe_stale_security_groups(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("describe_security_groups", {"SecurityGroups": [
+        {"GroupId": GROUP, "GroupName": "app", "VpcId": VPC, "OwnerId": "123456789012", "Description": "app"}]},
+        {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000})
+    # AWS pages it (MaxResults 5 to 255); the second page lists the group whose egress is stale.
+    stubber.add_response("describe_stale_security_groups", {"StaleSecurityGroupSet": [], "NextToken": "page-2"},
+                         {"VpcId": VPC, "MaxResults": 255})
+    stubber.add_response("describe_stale_security_groups", {"StaleSecurityGroupSet": [{
+        "GroupId": GROUP, "GroupName": "app", "VpcId": VPC, "StaleIpPermissions": [],
+        "StaleIpPermissionsEgress": [{"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443, "UserIdGroupPairs": [
+            {"GroupId": "sg-0eeeeeeeeeeeeeeee", "UserId": "210987654321", "VpcId": "vpc-0eeeeeeeeeeeeeee0",
+             "VpcPeeringConnectionId": "pcx-0fedcba9876543210", "PeeringStatus": "active"}]}]}]},
+        {"VpcId": VPC, "MaxResults": 255, "NextToken": "page-2"})
+    describe(stubber, HTTPS, PEERED, REMOTE, LIVE)
+    stubber.add_response("revoke_security_group_egress", {"Return": True, "RevokedSecurityGroupRules": [
+        {"SecurityGroupRuleId": PEERED["SecurityGroupRuleId"], "GroupId": GROUP, "IsEgress": True},
+        {"SecurityGroupRuleId": REMOTE["SecurityGroupRuleId"], "GroupId": GROUP, "IsEgress": True}]},
+        revoke_params(PEERED["SecurityGroupRuleId"], REMOTE["SecurityGroupRuleId"]))
+
+    result = revoke_egress(client, stale_request())
+
+    # One stale by its peering status, one by DescribeStaleSecurityGroups; the live peering stays.
+    assert [rule["security_group_rule_id"] for rule in result["revoked_rules"]] == [
+        PEERED["SecurityGroupRuleId"], REMOTE["SecurityGroupRuleId"]]
+    assert [rule["security_group_rule_id"] for rule in result["egress_rules"]] == [
+        HTTPS["SecurityGroupRuleId"], LIVE["SecurityGroupRuleId"]]
+    assert result["revoked_ip_permissions"][0]["UserIdGroupPairs"] == [
+        {"GroupId": "sg-0dddddddddddddddd", "UserId": "210987654321", "VpcId": "vpc-0ddddddddddddddd0",
+         "VpcPeeringConnectionId": "pcx-0123456789abcdef0"}]
+
+
+def test_stale_without_permission_names_the_action(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("describe_security_groups", {"SecurityGroups": [
+        {"GroupId": GROUP, "GroupName": "app", "VpcId": VPC, "OwnerId": "123456789012", "Description": "app"}]})
+    stubber.add_client_error("describe_stale_security_groups", "UnauthorizedOperation",
+                             "You are not authorized to perform this operation.", 403)
+
+    with pytest.raises(NetguardAwsError) as error:
+        revoke_egress(client, stale_request())
+    assert error.value.msg.startswith("access denied: ec2:DescribeStaleSecurityGroups on %s is not allowed" % VPC)

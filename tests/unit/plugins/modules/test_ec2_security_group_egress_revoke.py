@@ -79,7 +79,8 @@ def test_removal_changes_the_endpoint_in_two_calls_and_a_rerun_in_one(ec2, group
     assert result["changed"] is True
     assert [rule["security_group_rule_id"] for rule in result["revoked_rules"]] == [https]
     assert result["revoked_rules"][0] == {"security_group_rule_id": https, "ip_protocol": "tcp", "from_port": 443,
-                                          "to_port": 443, "cidr_ipv4": "10.1.0.0/16", "description": "web"}
+                                          "to_port": 443, "cidr_ipv4": "10.1.0.0/16", "description": "web",
+                                          "tags": {}}
     after = rules_of(ec2, web)
     assert set(after) == set(before) - {https}
     assert sorted(rule["security_group_rule_id"] for rule in result["egress_rules"]) == sorted(after)
