@@ -12,9 +12,10 @@ options:
       - Selects the egress rules that pass B(all) the predicates given; a predicate left out matches any rule.
         Unlike the exact options, these compare by what a rule allows (overlap and containment), and descriptions
         and rule tags take part. See C(docs/matching.md) in the collection for a table of examples.
-      - Must not be empty, which would select every rule.
+      - A dictionary of the predicates below (or its JSON or C(key=value) text, as ad-hoc commands give it).
+        Must not be empty, which would select every rule.
       - Adds no API call, except O(rule_filters.stale) and a O(rule_filters.destination_group) given by name.
-    type: dict
+    type: raw
     version_added: 0.2.0
     suboptions:
       protocol:

@@ -52,19 +52,9 @@ KeepItem.__doc__ = """One ``keep`` entry: a rule ID, or predicates; ``written`` 
 
 
 def rule_filters_argument_spec():
-    """The ``rule_filters`` option; ``keep`` entries take the same predicates and are parsed alike."""
-    return dict(type="dict", options=dict(
-        # raw: one value or a list, integers or strings, each checked by parse_predicates.
-        protocol=dict(type="raw"),
-        allows_port=dict(type="raw"),
-        destination_within=dict(type="list", elements="raw"),
-        destination_covers=dict(type="list", elements="raw"),
-        destination_group=dict(type="str"),
-        prefix_list_id=dict(type="str"),
-        description=dict(type="str"),
-        tags=dict(type="dict"),
-        stale=dict(type="bool"),
-    ))
+    """The ``rule_filters`` option. Its predicates are checked by ``parse_predicates``, as ``keep`` entries are,
+    so that every error quotes the option path and the value as written."""
+    return dict(type="raw")
 
 
 def parse_predicates(value, option, warnings, empty_means):

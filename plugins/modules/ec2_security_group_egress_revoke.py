@@ -261,9 +261,9 @@ options:
       - Exceptions that are never revoked, whatever selected them. Each entry is a rule ID (V(sgr-...)) or a
         dictionary of the predicates of O(rule_filters) (all of them must pass).
       - The result lists what they saved in RV(kept); check mode and diff show it too.
-      - An entry without C(protocol) that saves a rule for every protocol (V({allows_port: 443}) saving
-        C(all -> 0.0.0.0/0)) keeps it, with a warning naming the rule and the entry; give C(protocol) to keep only
-        rules of that protocol.
+      - An entry without C(protocol) that saves a rule for every protocol (an entry with only C(allows_port=443)
+        saving C(all -> 0.0.0.0/0)) keeps it, with a warning naming the rule and the entry; give C(protocol) to keep
+        only rules of that protocol.
       - O(max_revoked_rules) counts what remains after O(keep).
     type: list
     elements: raw

@@ -13,12 +13,13 @@ import ansible_runner
 import pytest
 
 from ..support.endpoint import ACCESS_KEY, SECRET_KEY, ansible_environment, tool
-from ..support.fault_proxy import Fault, FaultProxy
+from ..support.fault_proxy import Canned, Fault, FaultProxy
 from ..support.playbooks import (
     CONNECTIONS,
     EVERY_EGRESS_RULE,
     FLEET_TARGETS,
     MODULE,
+    OWN_SEED_TARGETS,
     PROFILE_ACCESS_KEY,
     SCENARIOS,
     TARGETS,
@@ -28,7 +29,13 @@ from ..support.playbooks import (
     run_on_both_paths,
     run_target,
 )
-from ..support.seed import egress_rules, label_of, seed_web_group
+from ..support.seed import (
+    egress_rules,
+    label_of,
+    seed_default_groups,
+    seed_rule_filters_group,
+    seed_web_group,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +60,7 @@ def test_scenario_on_both_paths(target, ansible, work_dir, endpoint):
 
 
 def test_every_target_is_run():
-    assert sorted(list(SCENARIOS) + list(FLEET_TARGETS)) == sorted(
+    assert sorted(list(SCENARIOS) + list(FLEET_TARGETS) + list(OWN_SEED_TARGETS)) == sorted(
         name for name in os.listdir(TARGETS) if not name.startswith("."))
 
 
@@ -69,6 +76,86 @@ def test_bulk_revoke_over_200_groups_on_both_paths(ansible, work_dir, endpoint):
     # Four tasks read the fleet (preview, run, re-run, info): one group listing and one rule listing each.
     assert calls[("DescribeSecurityGroups", "false")] == 4
     assert calls[("DescribeSecurityGroupRules", "false")] == 4
+
+
+def test_rule_filters_and_keep_on_both_paths(ansible, work_dir, endpoint):
+    def seed():
+        endpoint.reset()
+        ec2 = endpoint.client()
+        return ec2, seed_rule_filters_group(ec2), None
+
+    def check(ec2, ids, _snapshot, output):
+        assert set(label_of(rule) for rule in egress_rules(ec2, ids["group_id"]).values()) == {
+            "tcp-443-10.1.0.0/16", "tcp-443-0.0.0.0/0", "udp-53-prefix-list"}
+        assert "Traceback" not in output
+
+    outcomes = run_on_both_paths(ansible, endpoint, work_dir, "rule_filters", seed, check)
+    assert_alike(outcomes)
+    calls = outcomes["module"][2]
+    # Eight revoke tasks and one info task read the group's rules once each; the info task lists the group, and
+    # the destination group given by name costs a lookup of the group's VPC and one of the name; the bad input none.
+    assert calls[("DescribeSecurityGroupRules", "false")] == 9
+    assert calls[("DescribeSecurityGroups", "false")] == 3
+    assert calls[("RevokeSecurityGroupEgress", "false")] == 4
+    assert calls[("RevokeSecurityGroupEgress", "true")] == 2
+
+
+def stale_answer(ids):
+    """DescribeStaleSecurityGroups as AWS answers it: the web group's rule to ``db`` is behind a deleted peering."""
+    return ("<DescribeStaleSecurityGroupsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+            "<requestId>stale</requestId><staleSecurityGroupSet><item><groupId>%(group_id)s</groupId>"
+            "<groupName>web</groupName><vpcId>%(vpc_id)s</vpcId><staleIpPermissions/><staleIpPermissionsEgress><item>"
+            "<ipProtocol>tcp</ipProtocol><fromPort>5432</fromPort><toPort>5432</toPort><groups><item>"
+            "<groupId>%(db_group_id)s</groupId><userId>123456789012</userId><vpcId>vpc-0ddddddddddddddd0</vpcId>"
+            "<vpcPeeringConnectionId>pcx-0123456789abcdef0</vpcPeeringConnectionId><peeringStatus>deleted"
+            "</peeringStatus></item></groups></item></staleIpPermissionsEgress></item></staleSecurityGroupSet>"
+            "</DescribeStaleSecurityGroupsResponse>" % ids)
+
+
+def test_stale_references_on_both_paths_behind_a_describe_stale_security_groups_fake(ansible, work_dir, endpoint):
+    seeded = {}
+
+    def seed():
+        endpoint.reset()
+        ec2 = endpoint.client()
+        seeded.update(seed_web_group(ec2))
+        return ec2, dict(seeded), None
+
+    def check(ec2, ids, _snapshot, output):
+        remaining = set(label_of(rule) for rule in egress_rules(ec2, ids["group_id"]).values())
+        assert remaining == EVERY_EGRESS_RULE - {"tcp-5432-group"}
+        assert "Traceback" not in output
+
+    answer = Canned({"Action": "DescribeStaleSecurityGroups"}, lambda: stale_answer(seeded))
+    outcomes = run_on_both_paths(ansible, endpoint, work_dir, "stale_references", seed, check, answers=[answer])
+    assert_alike(outcomes)
+    # One per task (info, revoke, re-run): one VPC each.
+    assert outcomes["module"][2][("DescribeStaleSecurityGroups", "false")] == 3
+    assert answer.hits == 6
+
+
+def test_default_group_lockdown_across_vpcs_on_both_paths(ansible, work_dir, endpoint):
+    seeded = {}
+
+    def seed():
+        endpoint.reset()
+        ec2 = endpoint.client()
+        ids = seed_default_groups(ec2, 4)
+        seeded.update(ids)
+        return ec2, ids, dict((group_id, egress_rules(ec2, group_id)) for group_id in ids["app_group_ids"])
+
+    def check(ec2, ids, app_rules, output):
+        for group_id, dns_rule_id in zip(ids["default_group_ids"], ids["dns_rule_ids"]):
+            assert list(egress_rules(ec2, group_id)) == [dns_rule_id]
+        assert dict((group_id, egress_rules(ec2, group_id)) for group_id in ids["app_group_ids"]) == app_rules
+        assert "Traceback" not in output
+
+    outcomes = run_on_both_paths(ansible, endpoint, work_dir, "default_group_lockdown", seed, check)
+    assert_alike(outcomes)
+    # The default group of each new VPC (and of the endpoint's default VPC): one dry run and one revoke each.
+    assert seeded["default_group_count"] >= 4
+    assert outcomes["module"][2][("RevokeSecurityGroupEgress", "false")] == seeded["default_group_count"]
+    assert outcomes["module"][2][("RevokeSecurityGroupEgress", "true")] == seeded["default_group_count"]
 
 
 def test_bulk_guard_stops_before_any_write_on_both_paths(ansible, work_dir, endpoint):

@@ -22,7 +22,7 @@ def corpus_playbook():
 
 
 def test_the_corpus_is_large_and_varied():
-    assert len(CASES) >= 80
+    assert len(CASES) >= 150
     assert len(set(name for name, _module, _arguments, _expected in CASES)) == len(CASES)
 
 

@@ -1,7 +1,8 @@
-"""An HTTP proxy in front of moto_server that answers chosen EC2 calls with an AWS error.
+"""An HTTP proxy in front of moto_server that answers chosen EC2 calls with an AWS error or a canned answer.
 
 Lets tests that run ansible as a subprocess inject what moto cannot produce (an access
-denial for one group, throttling) at the HTTP layer, where botocore sees real responses.
+denial for one group, throttling, an API moto lacks) at the HTTP layer, where botocore
+sees real responses.
 """
 
 import threading
@@ -30,6 +31,9 @@ class Fault:
         self.before = before
         self.hits = 0
 
+    def payload(self):
+        return (_ERROR_BODY % (self.code, self.message)).encode()
+
     def applies(self, parameters):
         if any(parameters.get(key) != value for key, value in self.match.items()):
             return False
@@ -37,6 +41,21 @@ class Fault:
             return False
         self.hits += 1
         return True
+
+
+class Canned(Fault):
+    """Answer requests whose form parameters include all of ``match`` with ``body()`` (HTTP 200).
+
+    For calls the endpoint lacks (moto has no DescribeStaleSecurityGroups): ``body`` is called at
+    answer time, so that it can name IDs seeded after the proxy started.
+    """
+
+    def __init__(self, match, body, times=None):
+        super().__init__(match, None, status=200, times=times)
+        self.body = body
+
+    def payload(self):
+        return self.body().encode()
 
 
 class FaultProxy:
@@ -59,7 +78,7 @@ class FaultProxy:
                 if fault is not None:
                     if fault.before is not None:
                         fault.before()
-                    self._answer(fault.status, (_ERROR_BODY % (fault.code, fault.message)).encode())
+                    self._answer(fault.status, fault.payload())
                     return
                 upstream = urllib.request.Request(proxy.upstream_url + self.path, data=body, method="POST",
                                                   headers=dict((key, value) for key, value in self.headers.items()

@@ -38,6 +38,8 @@ SCENARIOS = {
 }
 # Bulk targets run on a fleet of tagged groups instead; each has its own test below.
 FLEET_TARGETS = ("bulk_revoke", "bulk_guard", "bulk_partial_failure")
+# Targets with a seed of their own, each run by its own test.
+OWN_SEED_TARGETS = ("rule_filters", "stale_references", "default_group_lockdown")
 FLEET_TAG = "blue"
 
 
@@ -87,15 +89,16 @@ def run_target(ansible, work_dir, target, variables, *options, **run_options):
     return completed.stdout
 
 
-def run_on_both_paths(ansible, endpoint, work_dir, target, seed, check, variables=None):
+def run_on_both_paths(ansible, endpoint, work_dir, target, seed, check, variables=None, answers=()):
     """Run ``target`` on a fresh ``seed()`` per path; check each; return what each path returned and did.
 
     ``seed()`` returns the client, the target's variables and a snapshot for ``check(ec2, ids, snapshot,
     output)``, which asserts the outcome. Each path gives (its task results, the endpoint's state, the API
-    calls made), with AWS IDs replaced by labels, so that the two can be compared.
+    calls made), with AWS IDs replaced by labels, so that the two can be compared. ``answers``: ``Fault``s
+    and ``Canned`` answers of the recording proxy.
     """
     outcomes = {}
-    with FaultProxy(endpoint.url) as recorder:
+    with FaultProxy(endpoint.url, answers) as recorder:
         for path, in_process in PATHS.items():
             ec2, ids, snapshot = seed()
             labels = id_labels(ec2)

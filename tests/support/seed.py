@@ -70,3 +70,36 @@ def seed_fleet(ec2, count, tags=None):
             {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
         group_ids.append(group_id)
     return vpc_id, group_ids
+
+
+def seed_rule_filters_group(ec2):
+    """``seed_web_group``, plus HTTPS to anywhere and a rule tagged ``temporary=true`` (tcp 8080 to 10.9.0.0/16)."""
+    ids = seed_web_group(ec2)
+    ec2.authorize_security_group_egress(GroupId=ids["group_id"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.authorize_security_group_egress(GroupId=ids["group_id"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}],
+        TagSpecifications=[{"ResourceType": "security-group-rule", "Tags": [{"Key": "temporary", "Value": "true"}]}])
+    ids["rules"] = dict((label_of(rule), rule_id) for rule_id, rule in egress_rules(ec2, ids["group_id"]).items())
+    return ids
+
+
+def seed_default_groups(ec2, vpc_count):
+    """``vpc_count`` VPCs; in each, an ``app`` group, and DNS to the resolver added to the ``default`` group.
+
+    Every default group of the region (the default VPC's too) gets ``udp 53 -> 10.0.0.2/32``. Returns the
+    default group IDs, the DNS rule IDs, and the app group IDs.
+    """
+    app_group_ids = []
+    for _index in range(vpc_count):
+        vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        app_group_ids.append(ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc_id)["GroupId"])
+    default_group_ids = [group["GroupId"] for group in ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]]
+    dns_rule_ids = []
+    for group_id in default_group_ids:
+        response = ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[
+            {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "IpRanges": [{"CidrIp": "10.0.0.2/32"}]}])
+        dns_rule_ids.append(response["SecurityGroupRules"][0]["SecurityGroupRuleId"])
+    return {"default_group_ids": default_group_ids, "default_group_count": len(default_group_ids),
+            "dns_rule_ids": dns_rule_ids, "app_group_ids": app_group_ids}

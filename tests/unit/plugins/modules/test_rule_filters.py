@@ -135,7 +135,7 @@ def test_max_revoked_rules_counts_what_remains_after_keep(ec2, web, api_calls, r
     (dict(rule_filters={"stale": False}), "rule_filters.stale False is not accepted"),
     (dict(rule_filters={"protocol": "tcp"}, keep=[{"bogus": 1}]), "keep[0] 'bogus' is not a predicate"),
     (dict(revoke_all=True, rule_filters={"protocol": "tcp"}), "parameters are mutually exclusive: revoke_all|rule_filters"),
-    (dict(rule_filters={"port": 443}), "rule_filters.port"),
+    (dict(rule_filters={"port": 443}), "rule_filters 'port' is not a predicate"),
     (dict(keep=["sgr-0123456789abcdef0"]), "one of the following is required"),
 ])
 def test_bad_input_fails_before_any_call(ec2, web, api_calls, run_module, args, message):
