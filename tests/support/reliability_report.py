@@ -90,7 +90,8 @@ def render(figures):
         "| --- | ---: |",
         "| hostile inputs tried (cases x execution paths) | %d |" % cases_tried,
         "| faults survived (cases x execution paths) | %d |" % faults_survived,
-        "| matching test cases checked against a reference model | %d |" % (prop["examples"] + prop["moto_examples"]),
+        "| matching test cases checked against a reference model | %d |" % (
+            prop["examples"] + prop["moto_examples"] + prop["rule_filters_examples"] + prop["rule_filters_moto_examples"]),
         "| scenarios run in check mode (x execution paths) | %d |" % len(check_mode),
         "| API calls made for hostile input | %d |" % sum(entry["api_calls"] for entry in corpus.values()),
         "| credential leaks found | %d |" % sum(entry["leaks"] for entry in secrets),
@@ -142,6 +143,15 @@ def render(figures):
         _row("pure matching", prop["examples"], prop["mismatches"], prop["second_run_revocations"]),
         _row("module on moto (endpoint state)", prop["moto_examples"], prop["moto_mismatches"],
              prop["moto_second_run_revocations"]),
+        _row("`rule_filters` and `keep`, pure", prop["rule_filters_examples"], prop["rule_filters_mismatches"],
+             prop["rule_filters_second_run_revocations"]),
+        _row("`rule_filters` and `keep`, module on moto (endpoint state)", prop["rule_filters_moto_examples"],
+             prop["rule_filters_moto_mismatches"], prop["rule_filters_moto_second_run_revocations"]),
+        "",
+        "For `rule_filters` and `keep`, rules also carry descriptions and rule tags, and requests are random predicate "
+        "sets (protocols, port lists and ranges, CIDR containment both ways, bare addresses, groups, prefix lists, "
+        "description patterns, tags, stale references); the reference computes port coverage by enumerating ports and "
+        "containment on integer address ranges.",
         "",
         "## Check mode never mutates",
         "",

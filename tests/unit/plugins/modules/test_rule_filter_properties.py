@@ -1,0 +1,371 @@
+"""Property-based rule_filters and keep: the module selects exactly what a plain reference model selects.
+
+Hypothesis generates a group's rules (with descriptions and tags) and random ``rule_filters`` and
+``keep``. The reference model below computes port coverage by enumerating ports and address
+containment on integer address ranges; it shares no code with the collection. The module must
+select exactly the reference's rules, and a second run must select nothing.
+"""
+
+import ipaddress
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.netguard.aws.plugins.module_utils.matching import match_egress_rules
+from ansible_collections.netguard.aws.plugins.module_utils.predicates import stale_rule_ids
+from ansible_collections.netguard.aws.plugins.module_utils.request import parse_revoke_request
+from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
+from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import MODULE_KWARGS
+
+from .test_revoke_properties import GROUP, OTHER_GROUP, PREFIX_LISTS, REFERENCED, rule_parts, spelled_cidr
+
+PURE_EXAMPLES = 500
+MOTO_EXAMPLES = 40
+DESCRIPTIONS = (None, "abc", "a", "xyz")
+TAGS = ({}, {"temp": "true"}, {"temp": "false"}, {"owner": "x"}, {"temp": "true", "owner": "x"})
+
+# ----- the reference model ---------------------------------------------------------------------------------------
+
+NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": "-1"}
+EVERY_PORT = range(0, 65536)
+
+
+def protocol_of(value):
+    return NAMES.get(str(value).lower(), str(value).lower())
+
+
+def ports_let_through(api_rule):
+    """The ports a rule lets through, as a range; empty for ICMP and numbered protocols."""
+    protocol = protocol_of(api_rule["IpProtocol"])
+    if protocol == "-1":
+        return EVERY_PORT
+    if protocol in ("tcp", "udp"):
+        if api_rule.get("FromPort") in (None, -1):
+            return EVERY_PORT
+        return range(api_rule["FromPort"], api_rule["ToPort"] + 1)
+    return range(0)
+
+
+def requested_ports(value):
+    values = value if isinstance(value, list) else [value]
+    ports = []
+    for item in values:
+        first, _, last = str(item).partition("-")
+        ports.append(range(int(first), int(last or first) + 1))
+    return ports
+
+
+def address_range(text):
+    """(version, first address as an integer, last address as an integer)."""
+    network = ipaddress.ip_network(text if "/" in text else text + ("/128" if ":" in text else "/32"), strict=False)
+    return network.version, int(network.network_address), int(network.broadcast_address)
+
+
+def destination_range(api_rule):
+    cidr = api_rule.get("CidrIpv4") or api_rule.get("CidrIpv6")
+    return address_range(cidr) if cidr else None
+
+
+def reference_passes(api_rule, predicates, stale_ids):
+    for name, value in predicates.items():
+        if name == "protocol":
+            wanted = set(protocol_of(item) for item in (value if isinstance(value, list) else [value]))
+            if protocol_of(api_rule["IpProtocol"]) not in wanted:
+                return False
+        elif name == "allows_port":
+            allowed = ports_let_through(api_rule)
+            if not allowed or not any(port in allowed for ports in requested_ports(value) for port in ports):
+                return False
+        elif name in ("destination_within", "destination_covers"):
+            mine = destination_range(api_rule)
+            if mine is None:
+                return False
+            version, first, last = mine
+            blocks = [address_range(item) for item in value]
+            if name == "destination_within" and not any(
+                    v == version and lo <= first and last <= hi for v, lo, hi in blocks):
+                return False
+            if name == "destination_covers" and not any(
+                    v == version and first <= lo and hi <= last for v, lo, hi in blocks):
+                return False
+        elif name == "destination_group":
+            if (api_rule.get("ReferencedGroupInfo") or {}).get("GroupId") != value:
+                return False
+        elif name == "prefix_list_id":
+            if api_rule.get("PrefixListId") != value:
+                return False
+        elif name == "description":
+            text = api_rule.get("Description") or ""
+            if value == "*":
+                matched = True
+            elif value.endswith("*"):
+                matched = text.startswith(value[:-1])
+            else:
+                matched = text == value
+            if not matched:
+                return False
+        elif name == "tags":
+            tags = dict((tag["Key"], tag["Value"]) for tag in api_rule.get("Tags", []))
+            if any(key not in tags or (wanted is not None and tags[key] != wanted) for key, wanted in value.items()):
+                return False
+        elif name == "stale":
+            if api_rule["SecurityGroupRuleId"] not in stale_ids:
+                return False
+    return True
+
+
+def reference_selection(api_rules, group_id, rule_filters, keep, stale_ids=frozenset()):
+    selected = set()
+    for api_rule in api_rules:
+        if api_rule["GroupId"] != group_id or not api_rule["IsEgress"]:
+            continue
+        if not reference_passes(api_rule, rule_filters, stale_ids):
+            continue
+        if any(item == api_rule["SecurityGroupRuleId"] if isinstance(item, str) else
+               reference_passes(api_rule, item, stale_ids) for item in keep):
+            continue
+        selected.add(api_rule["SecurityGroupRuleId"])
+    return selected
+
+
+# ----- generated rules, rule_filters and keep --------------------------------------------------------------------
+
+def maybe(draw, strategy):
+    return draw(st.one_of(st.none(), strategy))
+
+
+@st.composite
+def predicates(draw, groups=REFERENCED, prefix_lists=PREFIX_LISTS, stale=False):
+    """A random predicate dict with at least one predicate."""
+    chosen = {
+        "protocol": maybe(draw, st.one_of(st.sampled_from(["tcp", "udp", "icmp", "-1", "all", 6, "50"]),
+                                          st.lists(st.sampled_from(["tcp", "17", "icmpv6", "all"]), min_size=1, max_size=2))),
+        "allows_port": maybe(draw, st.one_of(st.sampled_from([22, 80, 443, "1000-2000", 0, 65535, "0-65535", "443-1024"]),
+                                             st.lists(st.sampled_from([25, 465, 587, "20-22"]), min_size=1, max_size=3))),
+        "destination_within": maybe(draw, st.lists(st.sampled_from(
+            ["10.0.0.0/8", "10.1.0.0/16", "0.0.0.0/0", "::/0", "2001:db8::/32", "192.168.0.0/16"]), min_size=1, max_size=2)),
+        "destination_covers": maybe(draw, st.lists(st.sampled_from(
+            ["0.0.0.0/0", "10.1.2.3", "8.8.8.8", "::/0", "2001:db8::1", "10.0.0.0/8", "192.168.1.7"]), min_size=1, max_size=2)),
+        "destination_group": maybe(draw, st.sampled_from(groups)),
+        "prefix_list_id": maybe(draw, st.sampled_from(prefix_lists)),
+        "description": maybe(draw, st.sampled_from(["a*", "", "abc", "*", "x*"])),
+        "tags": maybe(draw, st.sampled_from([{"temp": "true"}, {"temp": None}, {"owner": "x"}, {"temp": True}])),
+        "stale": maybe(draw, st.just(True)) if stale else None,
+    }
+    chosen = dict((name, value) for name, value in chosen.items() if value is not None)
+    # Most predicate dicts take a few: the more predicates, the fewer rules pass.
+    names = draw(st.lists(st.sampled_from(sorted(chosen)), unique=True, min_size=1, max_size=2)) if chosen else []
+    picked = dict((name, chosen[name]) for name in names)
+    return picked or {"protocol": draw(st.sampled_from(["tcp", "all", "udp"]))}
+
+
+@st.composite
+def predicates_of(draw, api_rule):
+    """One or two predicates that this rule passes, so that examples often select something."""
+    protocol = protocol_of(api_rule["IpProtocol"])
+    options = {"protocol": protocol, "description": api_rule.get("Description") or ""}
+    if protocol in ("tcp", "udp") and api_rule["FromPort"] not in (None, -1):
+        options["allows_port"] = api_rule["ToPort"]
+    cidr = api_rule.get("CidrIpv4") or api_rule.get("CidrIpv6")
+    if cidr:
+        options["destination_within"] = [cidr]
+        options["destination_covers"] = [str(ipaddress.ip_network(cidr, strict=False).network_address)]
+    if api_rule.get("ReferencedGroupInfo"):
+        options["destination_group"] = api_rule["ReferencedGroupInfo"]["GroupId"]
+    if api_rule.get("PrefixListId"):
+        options["prefix_list_id"] = api_rule["PrefixListId"]
+    names = draw(st.lists(st.sampled_from(sorted(options)), unique=True, min_size=1, max_size=2))
+    return dict((name, options[name]) for name in names)
+
+
+def some_predicates(draw, api_rules, **options):
+    egress = [rule for rule in api_rules if rule["IsEgress"]]
+    if egress and draw(st.booleans()):
+        return draw(predicates_of(draw(st.sampled_from(egress))))
+    return draw(predicates(**options))
+
+
+def with_yaml_booleans(value):
+    """Tag values as the reference compares them: a YAML boolean is its lower-case text."""
+    return dict((key, ("true" if item else "false") if isinstance(item, bool) else item) for key, item in value.items())
+
+
+def normalised(predicate_dict):
+    if "tags" in predicate_dict:
+        return dict(predicate_dict, tags=with_yaml_booleans(predicate_dict["tags"]))
+    return predicate_dict
+
+
+@st.composite
+def described_rules(draw):
+    rules = []
+    for index, parts in enumerate(draw(st.lists(rule_parts(), min_size=1, max_size=12))):
+        protocol, from_port, to_port, kind, destination = parts
+        api_rule = {"SecurityGroupRuleId": "sgr-%017x" % (index + 1),
+                    "GroupId": draw(st.sampled_from([GROUP] * 5 + [OTHER_GROUP])),
+                    "IsEgress": draw(st.sampled_from([True] * 5 + [False])),
+                    "IpProtocol": protocol, "FromPort": from_port, "ToPort": to_port,
+                    "Tags": [{"Key": key, "Value": value} for key, value in draw(st.sampled_from(TAGS)).items()]}
+        if kind == "cidr_ipv4":
+            api_rule["CidrIpv4"] = spelled_cidr(draw, destination)
+        elif kind == "cidr_ipv6":
+            api_rule["CidrIpv6"] = spelled_cidr(draw, destination)
+        elif kind == "prefix_list_id":
+            api_rule["PrefixListId"] = destination
+        else:
+            api_rule["ReferencedGroupInfo"] = {"GroupId": destination, "UserId": "123456789012"}
+        description = draw(st.sampled_from(DESCRIPTIONS))
+        if description is not None:
+            api_rule["Description"] = description
+        rules.append(api_rule)
+    return rules
+
+
+@st.composite
+def keep_lists(draw, rule_ids, **predicate_options):
+    return draw(st.lists(st.one_of(st.sampled_from(rule_ids), predicates(**predicate_options)), max_size=2))
+
+
+def module_selection(api_rules, group_id, arguments, stale_groups=()):
+    validation = ArgumentSpecValidator(**MODULE_KWARGS).validate(dict(arguments))
+    assert not validation.error_messages, (arguments, validation.error_messages)
+    request = parse_revoke_request(validation.validated_parameters)
+    described = [DescribedRule(api_rule) for api_rule in api_rules]
+    match = match_egress_rules(group_id, described, request.rule_ids, request.rules, request.revoke_all,
+                               [request.rule_filters] if request.rule_filters else [], request.keep,
+                               stale_rule_ids(described, stale_groups))
+    return set(rule.rule_id for rule in match.matched)
+
+
+def stale_groups_for(api_rules, stale_ids):
+    """A StaleSecurityGroupSet that names exactly these group-referencing rules (by protocol, ports, group)."""
+    groups = {}
+    for api_rule in api_rules:
+        if api_rule["SecurityGroupRuleId"] in stale_ids:
+            groups.setdefault(api_rule["GroupId"], []).append({
+                "IpProtocol": api_rule["IpProtocol"], "FromPort": api_rule["FromPort"], "ToPort": api_rule["ToPort"],
+                "UserIdGroupPairs": [{"GroupId": api_rule["ReferencedGroupInfo"]["GroupId"]}]})
+    return [{"GroupId": group_id, "StaleIpPermissionsEgress": permissions} for group_id, permissions in groups.items()]
+
+
+# ----- the properties ------------------------------------------------------------------------------------------
+
+def test_rule_filters_and_keep_select_what_the_reference_selects(figures):
+    counts = {"rule_filters_examples": 0, "rule_filters_mismatches": 0, "rule_filters_second_run_revocations": 0}
+    selected_rules = []
+
+    @settings(max_examples=PURE_EXAMPLES, derandomize=True, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.data())
+    def check(data):
+        api_rules = data.draw(described_rules())
+        rule_ids = [rule["SecurityGroupRuleId"] for rule in api_rules]
+        rule_filters = some_predicates(data.draw, [rule for rule in api_rules if rule["GroupId"] == GROUP], stale=True)
+        keep = data.draw(keep_lists(rule_ids, stale=True))
+        referencing = [rule["SecurityGroupRuleId"] for rule in api_rules if rule.get("ReferencedGroupInfo")]
+        stale_ids = set(data.draw(st.lists(st.sampled_from(referencing), unique=True))) if referencing else set()
+        # Rules that share protocol, ports and group are the same reference: stale together.
+        stale_ids = set(rule["SecurityGroupRuleId"] for rule in api_rules for other in api_rules
+                        if other["SecurityGroupRuleId"] in stale_ids and rule.get("ReferencedGroupInfo")
+                        and rule["GroupId"] == other["GroupId"] and same_reference(rule, other))
+        stale_groups = stale_groups_for(api_rules, stale_ids)
+        arguments = {"group_id": GROUP, "rule_filters": rule_filters}
+        if keep:
+            arguments["keep"] = keep
+
+        selected = module_selection(api_rules, GROUP, arguments, stale_groups)
+        expected = reference_selection(api_rules, GROUP, normalised(rule_filters),
+                                       [item if isinstance(item, str) else normalised(item) for item in keep], stale_ids)
+        assert selected == expected, (arguments, api_rules)
+        remaining = [rule for rule in api_rules if rule["SecurityGroupRuleId"] not in selected]
+        assert module_selection(remaining, GROUP, arguments, stale_groups_for(remaining, stale_ids)) == set()
+        counts["rule_filters_examples"] += 1
+        selected_rules.append(len(selected))
+
+    check()
+    assert counts["rule_filters_examples"] >= PURE_EXAMPLES
+    assert sum(1 for count in selected_rules if count) > PURE_EXAMPLES / 3, "many examples select something"
+    figures("property", **counts)
+
+
+def same_reference(rule, other):
+    meaning = [(protocol_of(item["IpProtocol"]), tuple(ports_let_through(item)) if protocol_of(item["IpProtocol"]) in ("tcp", "udp")
+                else (item["FromPort"], item["ToPort"]), item["ReferencedGroupInfo"]["GroupId"]) for item in (rule, other)]
+    return meaning[0] == meaning[1]
+
+
+def test_on_moto_the_endpoint_keeps_what_the_reference_keeps(ec2, api_calls, run_module, figures):
+    counts = {"rule_filters_moto_examples": 0, "rule_filters_moto_mismatches": 0,
+              "rule_filters_moto_second_run_revocations": 0}
+
+    @settings(max_examples=MOTO_EXAMPLES, derandomize=True, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(st.lists(rule_parts(), min_size=1, max_size=8), st.data())
+    def check(parts, data):
+        group_id, referenced, prefix_lists = seed(ec2, parts, data.draw)
+        api_rules = egress_of(ec2, group_id)
+        rule_ids = [rule["SecurityGroupRuleId"] for rule in api_rules]
+        rule_filters = some_predicates(data.draw, api_rules, groups=referenced, prefix_lists=prefix_lists)
+        keep = data.draw(keep_lists(rule_ids, groups=referenced, prefix_lists=prefix_lists))
+        arguments = {"group_id": group_id, "rule_filters": rule_filters}
+        if keep:
+            arguments["keep"] = keep
+        expected = reference_selection(api_rules, group_id, normalised(rule_filters),
+                                       [item if isinstance(item, str) else normalised(item) for item in keep])
+
+        result = run_module(**arguments)
+
+        assert not result.get("failed"), result
+        assert set(rule["SecurityGroupRuleId"] for rule in egress_of(ec2, group_id)) == set(rule_ids) - expected
+        assert result["changed"] is bool(expected)
+        del api_calls[:]
+        again = run_module(**arguments)
+        assert again["changed"] is False
+        assert [name for name, _params in api_calls if name == "RevokeSecurityGroupEgress"] == []
+        counts["rule_filters_moto_examples"] += 1
+
+    check()
+    assert counts["rule_filters_moto_examples"] >= MOTO_EXAMPLES
+    figures("property", **counts)
+
+
+def seed(ec2, parts, draw):
+    """A new VPC with the group, two referenced groups and two prefix lists; the group's egress rules as drawn."""
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group_id = ec2.create_security_group(GroupName="g", Description="g", VpcId=vpc_id)["GroupId"]
+    referenced = [ec2.create_security_group(GroupName=name, Description="r", VpcId=vpc_id)["GroupId"] for name in ("r1", "r2")]
+    prefix_lists = [ec2.create_managed_prefix_list(PrefixListName="%s-%s" % (name, vpc_id), MaxEntries=1, AddressFamily="IPv4")
+                    ["PrefixList"]["PrefixListId"] for name in ("p1", "p2")]
+    real = dict(zip(REFERENCED + PREFIX_LISTS, referenced + prefix_lists))
+    ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    seen = set()
+    for protocol, from_port, to_port, kind, destination in parts:
+        if (protocol, from_port, to_port, kind, destination) in seen:
+            continue
+        seen.add((protocol, from_port, to_port, kind, destination))
+        entry = {}
+        description = draw(st.sampled_from(DESCRIPTIONS))
+        if description is not None:
+            entry["Description"] = description
+        permission = {"IpProtocol": protocol, "FromPort": from_port, "ToPort": to_port}
+        if kind == "cidr_ipv4":
+            permission["IpRanges"] = [dict(entry, CidrIp=spelled_cidr(draw, destination))]
+        elif kind == "cidr_ipv6":
+            permission["Ipv6Ranges"] = [dict(entry, CidrIpv6=spelled_cidr(draw, destination))]
+        elif kind == "prefix_list_id":
+            permission["PrefixListIds"] = [dict(entry, PrefixListId=real[destination])]
+        else:
+            permission["UserIdGroupPairs"] = [dict(entry, GroupId=real[destination])]
+        tags = draw(st.sampled_from(TAGS))
+        extra = {}
+        if tags:
+            extra["TagSpecifications"] = [{"ResourceType": "security-group-rule",
+                                           "Tags": [{"Key": key, "Value": value} for key, value in tags.items()]}]
+        ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[permission], **extra)
+    return group_id, referenced, prefix_lists
+
+
+def egress_of(ec2, group_id):
+    return [rule for rule in ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [group_id]}])["SecurityGroupRules"] if rule["IsEgress"]]
