@@ -2,7 +2,7 @@
 
 import sys
 
-from harness import median
+from harness import median, per_group_table
 from tests.support.seed import egress_rules, seed_fleet
 
 GROUPS = 200
@@ -66,11 +66,8 @@ def measure(bench):
         "the task's own time (from the `task_timer` callback in `bench/callback_plugins`), *playbook* the whole "
         "`ansible-playbook` run; medians of the runs shown, after one warm-up run." % GROUPS,
         "",
-        "| path | run | runs | task (s) | per group (ms) | playbook (s) |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
-    lines += ["| %s | %s | %d | %.2f | %.1f | %.2f |" % (path, label, count, task, 1000 * task / GROUPS, wall)
-              for path, label, count, task, wall in rows]
+    lines += per_group_table(rows, GROUPS, "task")
     lines += [
         "",
         "On the module path, the bulk task is **%.0fx** faster than the loop; in-process, where each task of the "

@@ -52,6 +52,14 @@ def median(values):
     return statistics.median(values)
 
 
+def per_group_table(rows, groups, seconds_label):
+    """Markdown table of ``(path, run, runs, seconds, playbook seconds)`` rows, with the time per group."""
+    lines = ["| path | run | runs | %s (s) | per group (ms) | playbook (s) |" % seconds_label,
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    return lines + ["| %s | %s | %d | %.2f | %.1f | %.2f |" % (path, label, count, seconds, 1000 * seconds / groups, wall)
+                    for path, label, count, seconds, wall in rows]
+
+
 def versions():
     """Python and package versions of the benchmark environment."""
     import platform

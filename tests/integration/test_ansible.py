@@ -13,7 +13,7 @@ import ansible_runner
 import pytest
 
 from ..support.endpoint import ACCESS_KEY, SECRET_KEY, ansible_environment, tool
-from ..support.fault_proxy import Canned, Fault, FaultProxy
+from ..support.fault_proxy import Fault, FaultProxy
 from ..support.playbooks import (
     CONNECTIONS,
     EVERY_EGRESS_RULE,
@@ -26,16 +26,12 @@ from ..support.playbooks import (
     allow_all,
     assert_alike,
     fleet_seed,
+    proxy_answers,
+    seed_own_target,
     run_on_both_paths,
     run_target,
 )
-from ..support.seed import (
-    egress_rules,
-    label_of,
-    seed_default_groups,
-    seed_rule_filters_group,
-    seed_web_group,
-)
+from ..support.seed import egress_rules, label_of, seed_web_group
 
 pytestmark = pytest.mark.integration
 
@@ -82,7 +78,7 @@ def test_rule_filters_and_keep_on_both_paths(ansible, work_dir, endpoint):
     def seed():
         endpoint.reset()
         ec2 = endpoint.client()
-        return ec2, seed_rule_filters_group(ec2), None
+        return ec2, seed_own_target("rule_filters", ec2), None
 
     def check(ec2, ids, _snapshot, output):
         assert set(label_of(rule) for rule in egress_rules(ec2, ids["group_id"]).values()) == {
@@ -100,25 +96,13 @@ def test_rule_filters_and_keep_on_both_paths(ansible, work_dir, endpoint):
     assert calls[("RevokeSecurityGroupEgress", "true")] == 2
 
 
-def stale_answer(ids):
-    """DescribeStaleSecurityGroups as AWS answers it: the web group's rule to ``db`` is behind a deleted peering."""
-    return ("<DescribeStaleSecurityGroupsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
-            "<requestId>stale</requestId><staleSecurityGroupSet><item><groupId>%(group_id)s</groupId>"
-            "<groupName>web</groupName><vpcId>%(vpc_id)s</vpcId><staleIpPermissions/><staleIpPermissionsEgress><item>"
-            "<ipProtocol>tcp</ipProtocol><fromPort>5432</fromPort><toPort>5432</toPort><groups><item>"
-            "<groupId>%(db_group_id)s</groupId><userId>123456789012</userId><vpcId>vpc-0ddddddddddddddd0</vpcId>"
-            "<vpcPeeringConnectionId>pcx-0123456789abcdef0</vpcPeeringConnectionId><peeringStatus>deleted"
-            "</peeringStatus></item></groups></item></staleIpPermissionsEgress></item></staleSecurityGroupSet>"
-            "</DescribeStaleSecurityGroupsResponse>" % ids)
-
-
 def test_stale_references_on_both_paths_behind_a_describe_stale_security_groups_fake(ansible, work_dir, endpoint):
     seeded = {}
 
     def seed():
         endpoint.reset()
         ec2 = endpoint.client()
-        seeded.update(seed_web_group(ec2))
+        seeded.update(seed_own_target("stale_references", ec2))
         return ec2, dict(seeded), None
 
     def check(ec2, ids, _snapshot, output):
@@ -126,12 +110,12 @@ def test_stale_references_on_both_paths_behind_a_describe_stale_security_groups_
         assert remaining == EVERY_EGRESS_RULE - {"tcp-5432-group"}
         assert "Traceback" not in output
 
-    answer = Canned({"Action": "DescribeStaleSecurityGroups"}, lambda: stale_answer(seeded))
-    outcomes = run_on_both_paths(ansible, endpoint, work_dir, "stale_references", seed, check, answers=[answer])
+    answers = proxy_answers("stale_references", seeded)
+    outcomes = run_on_both_paths(ansible, endpoint, work_dir, "stale_references", seed, check, answers=answers)
     assert_alike(outcomes)
     # One per task (info, revoke, re-run): one VPC each.
     assert outcomes["module"][2][("DescribeStaleSecurityGroups", "false")] == 3
-    assert answer.hits == 6
+    assert answers[0].hits == 6
 
 
 def test_default_group_lockdown_across_vpcs_on_both_paths(ansible, work_dir, endpoint):
@@ -140,7 +124,7 @@ def test_default_group_lockdown_across_vpcs_on_both_paths(ansible, work_dir, end
     def seed():
         endpoint.reset()
         ec2 = endpoint.client()
-        ids = seed_default_groups(ec2, 4)
+        ids = seed_own_target("default_group_lockdown", ec2)
         seeded.update(ids)
         return ec2, ids, dict((group_id, egress_rules(ec2, group_id)) for group_id in ids["app_group_ids"])
 

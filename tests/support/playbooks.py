@@ -4,9 +4,9 @@ import json
 import os
 
 from .endpoint import ACCESS_KEY, REGION, SECRET_KEY
-from .fault_proxy import FaultProxy
+from .fault_proxy import Canned, FaultProxy
 from .normalise import call_counts, endpoint_state, id_labels, relabelled
-from .seed import egress_rules, seed_fleet
+from .seed import egress_rules, seed_default_groups, seed_fleet, seed_rule_filters_group, seed_web_group
 
 INTEGRATION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "integration")
 TARGETS = os.path.join(INTEGRATION, "targets")
@@ -112,6 +112,37 @@ def run_on_both_paths(ansible, endpoint, work_dir, target, seed, check, variable
                 results = json.load(handle)
             outcomes[path] = (relabelled(results, labels), endpoint_state(ec2, labels), call_counts(recorder))
     return outcomes
+
+
+def _stale_answer(ids):
+    """DescribeStaleSecurityGroups as AWS answers it: the web group's rule to ``db`` is behind a deleted peering."""
+    return ("<DescribeStaleSecurityGroupsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+            "<requestId>stale</requestId><staleSecurityGroupSet><item><groupId>%(group_id)s</groupId>"
+            "<groupName>web</groupName><vpcId>%(vpc_id)s</vpcId><staleIpPermissions/><staleIpPermissionsEgress><item>"
+            "<ipProtocol>tcp</ipProtocol><fromPort>5432</fromPort><toPort>5432</toPort><groups><item>"
+            "<groupId>%(db_group_id)s</groupId><userId>123456789012</userId><vpcId>vpc-0ddddddddddddddd0</vpcId>"
+            "<vpcPeeringConnectionId>pcx-0123456789abcdef0</vpcPeeringConnectionId><peeringStatus>deleted"
+            "</peeringStatus></item></groups></item></staleIpPermissionsEgress></item></staleSecurityGroupSet>"
+            "</DescribeStaleSecurityGroupsResponse>" % ids)
+
+
+def proxy_answers(target, ids):
+    """What the proxy in front of moto answers for ``target``: DescribeStaleSecurityGroups, which moto lacks.
+
+    ``ids``: the target's variables; read when a request arrives, so the dict may be filled after this call.
+    """
+    if target != "stale_references":
+        return []
+    return [Canned({"Action": "DescribeStaleSecurityGroups"}, lambda: _stale_answer(ids))]
+
+
+def seed_own_target(target, ec2):
+    """Seed what a target of OWN_SEED_TARGETS starts from; return its variables."""
+    if target == "rule_filters":
+        return seed_rule_filters_group(ec2)
+    if target == "default_group_lockdown":
+        return seed_default_groups(ec2, 4)
+    return seed_web_group(ec2)
 
 
 def assert_alike(outcomes):

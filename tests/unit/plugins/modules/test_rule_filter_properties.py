@@ -18,7 +18,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.request import parse_
 from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import MODULE_KWARGS
 
-from .test_revoke_properties import GROUP, OTHER_GROUP, PREFIX_LISTS, REFERENCED, rule_parts, spelled_cidr
+from .test_revoke_properties import GROUP, PREFIX_LISTS, REFERENCED, api_rules, rule_parts, spelled_cidr
 
 PURE_EXAMPLES = 500
 MOTO_EXAMPLES = 40
@@ -199,26 +199,10 @@ def normalised(predicate_dict):
 
 @st.composite
 def described_rules(draw):
-    rules = []
-    for index, parts in enumerate(draw(st.lists(rule_parts(), min_size=1, max_size=12))):
-        protocol, from_port, to_port, kind, destination = parts
-        api_rule = {"SecurityGroupRuleId": "sgr-%017x" % (index + 1),
-                    "GroupId": draw(st.sampled_from([GROUP] * 5 + [OTHER_GROUP])),
-                    "IsEgress": draw(st.sampled_from([True] * 5 + [False])),
-                    "IpProtocol": protocol, "FromPort": from_port, "ToPort": to_port,
-                    "Tags": [{"Key": key, "Value": value} for key, value in draw(st.sampled_from(TAGS)).items()]}
-        if kind == "cidr_ipv4":
-            api_rule["CidrIpv4"] = spelled_cidr(draw, destination)
-        elif kind == "cidr_ipv6":
-            api_rule["CidrIpv6"] = spelled_cidr(draw, destination)
-        elif kind == "prefix_list_id":
-            api_rule["PrefixListId"] = destination
-        else:
-            api_rule["ReferencedGroupInfo"] = {"GroupId": destination, "UserId": "123456789012"}
-        description = draw(st.sampled_from(DESCRIPTIONS))
-        if description is not None:
-            api_rule["Description"] = description
-        rules.append(api_rule)
+    """The rules of the matching property test, each also with rule tags."""
+    rules = draw(api_rules())
+    for rule in rules:
+        rule["Tags"] = [{"Key": key, "Value": value} for key, value in draw(st.sampled_from(TAGS)).items()]
     return rules
 
 

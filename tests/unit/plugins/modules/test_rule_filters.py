@@ -147,16 +147,15 @@ def test_bad_input_fails_before_any_call(ec2, web, api_calls, run_module, args, 
     assert egress_rules(ec2, web["group_id"]) == before
 
 
-def test_bulk_rule_filters_keep_the_bulk_call_counts(ec2, api_calls, run_module):
-    vpc_id, group_ids = seed_fleet(ec2, 30, tags={"env": "prod"})
-    result = run_module(filters={"tag:env": "prod"}, rule_filters={"protocol": "all", "destination_covers": ["0.0.0.0/0"]},
+def test_a_fleet_of_200_groups_keeps_the_bulk_call_counts(ec2, api_calls, run_module):
+    vpc_id, group_ids = seed_fleet(ec2, 200, tags={"env": "prod"})
+    result = run_module(filters={"tag:env": "prod"}, rule_filters={"destination_covers": ["0.0.0.0/0", "::/0"]},
                         keep=[{"protocol": "tcp", "allows_port": 443}])
-    assert result["totals"] == {"groups": 30, "changed_groups": 30, "revoked_rules": 30, "failed_groups": 0}
+    assert result["totals"] == {"groups": 200, "changed_groups": 200, "revoked_rules": 200, "failed_groups": 0}
     assert all(labels(ec2, group_id) == {"tcp-443-10.0.0.0/8"} for group_id in group_ids)
     assert all(group["kept"] == [] for group in result["groups"])
-    assert operations(api_calls).count("DescribeSecurityGroups") == 1
-    assert operations(api_calls).count(DESCRIBE_RULES) == 1
-    assert operations(api_calls).count(REVOKE) == 30
+    # One describe pass (the groups, then their rules: 200 groups a call), one revoke per changed group.
+    assert operations(api_calls) == ["DescribeSecurityGroups", DESCRIBE_RULES] + [REVOKE] * 200
 
 
 @pytest.fixture
