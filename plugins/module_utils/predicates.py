@@ -191,9 +191,8 @@ def is_stale_selector(predicates):
 
 def group_names(predicates):
     """Destination group names that the predicates use, to look up in each group's VPC."""
-    return set(predicate.destination_group[1] for predicate in predicates
-               if predicate is not None and predicate.destination_group is not None
-               and predicate.destination_group[0] == REFERENCED_GROUP_NAME)
+    groups = [predicate.destination_group for predicate in predicates if predicate is not None]
+    return set(name for kind, name in filter(None, groups) if kind == REFERENCED_GROUP_NAME)
 
 
 def for_vpc(predicate, ids_by_name, vpc_id):
@@ -296,7 +295,7 @@ def stale_rule_ids(described_rules, stale_groups):
         rule = described.rule
         if not described.is_egress or rule.destination_type != REFERENCED_GROUP_ID:
             continue
-        if (described.peering_status in DEAD_PEERING_STATES
-                or (described.group_id, rule.protocol, (rule.from_port, rule.to_port), rule.destination) in stale):
+        reference = (described.group_id, rule.protocol, (rule.from_port, rule.to_port), rule.destination)
+        if described.peering_status in DEAD_PEERING_STATES or reference in stale:
             found.add(described.rule_id)
     return frozenset(found)
