@@ -51,7 +51,7 @@ def requested_ports(value):
     values = value if isinstance(value, list) else [value]
     ports = []
     for item in values:
-        first, _, last = str(item).partition("-")
+        first, _dash, last = str(item).partition("-")
         ports.append(range(int(first), int(last or first) + 1))
     return ports
 
