@@ -39,6 +39,8 @@ MINIMUM_SDK_VERSION = "1.35.52"
 # Attempts per call, the first included, unless the AWS config file, AWS_MAX_ATTEMPTS or aws_config say otherwise.
 DEFAULT_MAX_ATTEMPTS = 5
 PAGE_SIZE = 1000
+# What DescribeRegions says of a region the account can use.
+ENABLED_OPT_IN_STATUSES = ("opt-in-not-required", "opted-in")
 # DescribeStaleSecurityGroups takes at most 255 results a page.
 STALE_PAGE_SIZE = 255
 # EC2 refuses more values than this in one filter.
@@ -90,6 +92,11 @@ def ec2_client(params, loader=None):
     ``loader``: a botocore data loader that already holds the EC2 model (it caches
     what it loads), to share across clients instead of reading the model again.
     """
+    return ec2_clients(params, [params.get("region")], loader=loader)[params.get("region")]
+
+
+def ec2_clients(params, regions, loader=None):
+    """``{region: client}``: one EC2 client per region, from one botocore session. Makes no API call."""
     try:
         session = botocore.session.Session(profile=params.get("profile"))
         if loader is not None:
@@ -99,16 +106,16 @@ def ec2_client(params, loader=None):
             verify = False
         else:
             verify = params.get("aws_ca_bundle") or None
-        return session.create_client(
+        return dict((region, session.create_client(
             "ec2",
-            region_name=params.get("region"),
+            region_name=region,
             endpoint_url=params.get("endpoint_url"),
             verify=verify,
             aws_access_key_id=params.get("access_key"),
             aws_secret_access_key=params.get("secret_key"),
             aws_session_token=params.get("session_token"),
             config=config,
-        )
+        )) for region in regions)
     except ProfileNotFound:
         raise NetguardAwsError("profile %s is not in the AWS config or credentials files" % quoted(params["profile"]))
     except NoRegionError:
@@ -185,6 +192,11 @@ def error_code(error):
     return error.response.get("Error", {}).get("Code", "")
 
 
+def is_access_denied(error):
+    """Whether a ``NetguardAwsError`` is an access denial (an IAM or organisation policy)."""
+    return error.details.get("error_code") in _ACCESS_DENIED_CODES
+
+
 def _groups_text(group_ids):
     if not group_ids:
         return None
@@ -224,6 +236,13 @@ class Ec2Api:
             for page in paginator.paginate(VpcId=vpc_id, PaginationConfig={"PageSize": STALE_PAGE_SIZE}):
                 items.extend(page.get("StaleSecurityGroupSet", []))
         return items
+
+    def enabled_regions(self):
+        """The regions this account can use, as ``DescribeRegions`` lists them in the client's region."""
+        with aws_errors("ec2:DescribeRegions"):
+            regions = self.client.describe_regions()["Regions"]
+        return sorted(region["RegionName"] for region in regions
+                      if region.get("OptInStatus", "opt-in-not-required") in ENABLED_OPT_IN_STATUSES)
 
     def _paginated(self, operation, result_key, action, filters, group_ids):
         if group_ids is None:

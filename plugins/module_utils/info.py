@@ -5,6 +5,7 @@
 """Describe the egress rules of many security groups in a handful of calls. Read-only."""
 
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import Ec2Api
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import display_line, rule_summary
 from ansible_collections.netguard.aws.plugins.module_utils.matching import egress_rules_of, passes_filter
 from ansible_collections.netguard.aws.plugins.module_utils.predicates import (
@@ -14,6 +15,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.predicates import (
     passes,
     stale_rule_ids,
 )
+from ansible_collections.netguard.aws.plugins.module_utils.regions import RegionalRun
 from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     REFERENCED_GROUP_ID,
     REFERENCED_GROUP_NAME,
@@ -26,25 +28,79 @@ from ansible_collections.netguard.aws.plugins.module_utils.selection import (
 )
 
 
-def describe_egress(client, request, check_mode=False, diff=False):
+def describe_egress(client, request, check_mode=False, diff=False, clients=None):
     """The selected groups with their egress rules (those passing the rule filters, if any).
 
     Calls: DescribeSecurityGroups (paginated; by ID 200 a call), one more for
     destination group names if any, and DescribeSecurityGroupRules for 200 groups
     a call, or for the whole region at once when no group selector is given;
     1,000 rules a page. A ``stale`` predicate adds one DescribeStaleSecurityGroups
-    per VPC. Read-only, so check mode and diff mode change nothing.
+    per VPC. With ``regions``, the same in every region at once (``clients(regions)``
+    gives their clients), each group with its ``region``. Read-only, so check mode
+    and diff mode change nothing.
     """
-    api = Ec2Api(client)
-    region = client.meta.region_name
-    whole_region = not (request.group_ids or request.group_name or request.filters)
-    if request.group_ids:
-        groups = groups_by_id(api, list(request.group_ids), region)
-    elif request.group_name is not None:
-        groups = [group_by_name(api, request.group_name, request.vpc_id)]
-    else:
-        groups = api.security_groups(request.filters or ())
+    if request.regions is None:
+        api = Ec2Api(client)
+        region = client.meta.region_name
+        if request.group_ids:
+            groups = groups_by_id(api, list(request.group_ids), region)
+        elif request.group_name is not None:
+            groups = [group_by_name(api, request.group_name, request.vpc_id)]
+        else:
+            groups = api.security_groups(request.filters or ())
+        return {"changed": False, "security_groups": _listed(api, request, groups),
+                "warnings": list(request.warnings)}
 
+    run = RegionalRun(client, clients, request.regions)
+    listed = run.each(lambda region, api: _region_listing(api, request, region))
+    security_groups = [entry for region in listed for entry in listed[region][1]]
+    result = dict({"changed": False, "security_groups": security_groups, "warnings": list(request.warnings)},
+                  **run.report())
+    found = [dict(group, region=region) for region in listed for group in listed[region][0]]
+    problems = _selection_problems(request, found, len(run.regions)) + (
+        [run.failure_message()] if run.failed_regions else [])
+    if problems:
+        raise NetguardAwsError("; ".join(problems), **result)
+    return result
+
+
+def _region_listing(api, request, region):
+    """``(selected groups, result entries)`` of one region; a group ID or name it lacks is no error here."""
+    groups = api.security_groups(_group_filters(request), group_ids=request.group_ids)
+    if request.group_name is not None:
+        # Filter values treat * and ? as wildcards; names may contain them.
+        groups = [group for group in groups if group["GroupName"] == request.group_name]
+    return groups, [dict(entry, region=region) for entry in _listed(api, request, groups)]
+
+
+def _group_filters(request):
+    if request.group_name is None:
+        return request.filters or ()
+    filters = [{"Name": "group-name", "Values": [request.group_name]}]
+    if request.vpc_id is not None:
+        filters.append({"Name": "vpc-id", "Values": [request.vpc_id]})
+    return filters
+
+
+def _selection_problems(request, found, region_count):
+    """Across regions, each group ID must exist in one of them, and a group name must name exactly one group."""
+    regions = "any of the %d regions" % region_count
+    if request.group_ids:
+        ids = set(group["GroupId"] for group in found)
+        missing = [group_id for group_id in request.group_ids if group_id not in ids]
+        return ["security group %s does not exist in %s" % (", ".join(missing), regions)] if missing else []
+    if request.group_name is not None and len(found) != 1:
+        if not found:
+            return ["group_name %s: no security group has that name in %s" % (quoted(request.group_name), regions)]
+        return ["group_name %s matches %d security groups: %s; give vpc_id or group_id" % (
+            quoted(request.group_name), len(found),
+            ", ".join("%s (%s, %s)" % (group["GroupId"], group["region"], group.get("VpcId")) for group in found))]
+    return []
+
+
+def _listed(api, request, groups):
+    """The result entries of ``groups``, with the egress rules that pass the rule filters."""
+    whole_region = not (request.group_ids or request.group_name or request.filters)
     described_by_group = dict((group["GroupId"], []) for group in groups)
     if groups:
         for api_rule in api.security_group_rules(None if whole_region else list(described_by_group)):
@@ -74,9 +130,10 @@ def describe_egress(client, request, check_mode=False, diff=False):
             "group_id": group["GroupId"],
             "group_name": group.get("GroupName"),
             "vpc_id": group.get("VpcId"),
+            "owner_id": group.get("OwnerId"),
             "egress_rules": [dict(rule_summary(rule), display=display_line(rule)) for rule in egress],
         })
-    return {"changed": False, "security_groups": security_groups, "warnings": list(request.warnings)}
+    return security_groups
 
 
 def _destination_ids(api, request, groups):

@@ -4,7 +4,7 @@
 
 """What every entry point does around an orchestration: SDK check, parse, call, report."""
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import ec2_client, sdk_problem
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import ec2_client, ec2_clients, sdk_problem
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 
 
@@ -13,14 +13,16 @@ def orchestrated_result(params, parse_request, orchestrate, check_mode, diff, lo
 
     ``parse_request(params)`` checks the input before any client exists; an
     expected failure (``NetguardAwsError``) becomes ``failed`` with its one-line
-    message and any partial results it carries. ``loader``: see ``ec2_client``.
+    message and any partial results it carries. ``loader``: see ``ec2_client``. The orchestration
+    gets the client of the connection's region, and ``clients(regions)`` for other regions.
     """
     problem = sdk_problem()
     if problem:
         return {"failed": True, "msg": problem}, []
     try:
         request = parse_request(params)
-        result = orchestrate(ec2_client(params, loader=loader), request, check_mode=check_mode, diff=diff)
+        result = orchestrate(ec2_client(params, loader=loader), request, check_mode=check_mode, diff=diff,
+                             clients=lambda regions: ec2_clients(params, regions, loader=loader))
     except NetguardAwsError as error:
         details = dict(error.details)
         warnings = details.pop("warnings", [])

@@ -8,6 +8,7 @@ Every check on the user's input that the argument spec cannot express lives
 here, so that bad input fails before any API call.
 """
 
+import re
 from collections import namedtuple
 
 from ansible.module_utils.common.validation import check_type_dict
@@ -38,21 +39,25 @@ RequestedRule.__doc__ = """A rule to revoke; ``group_owner`` narrows a reference
 
 RevokeRequest = namedtuple("RevokeRequest", [
     "group_id", "group_name", "vpc_id", "filters", "rule_ids", "rules", "revoke_all", "max_revoked_rules",
-    "concurrency", "warnings", "rule_filters", "keep",
+    "concurrency", "warnings", "rule_filters", "keep", "regions",
 ])
 RevokeRequest.__doc__ = """One group (``group_id`` or ``group_name``), or every group ``filters`` selects (bulk).
 
 ``rule_filters``: a ``RulePredicate`` or None; ``keep``: ``KeepItem``s, never revoked.
+``regions``: None (the connection's region), ``ALL_REGIONS``, or region names.
 """
 
 RuleFilter = namedtuple("RuleFilter", ["protocol", "from_port", "to_port", "destinations"])
 RuleFilter.__doc__ = """Which described rules to show; a part that is None (or empty) matches anything."""
 
 InfoRequest = namedtuple("InfoRequest", ["group_ids", "group_name", "vpc_id", "filters", "rule_filter", "warnings",
-                                         "rule_predicate"])
+                                         "rule_predicate", "regions"])
 InfoRequest.__doc__ = """``rule_filter`` (shorthand options) and ``rule_predicate`` (``rule_filters``) must both pass."""
 
 MAX_CONCURRENCY = 64
+ALL_REGIONS = "all"
+# Region names as AWS spells them: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-5.
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}$")
 
 
 def shorthand_argument_spec():
@@ -113,7 +118,7 @@ def parse_revoke_request(params):
     # dict.fromkeys drops repeats and keeps the order.
     return RevokeRequest(group_id, name, vpc_id, filters, tuple(dict.fromkeys(rule_ids)),
                          tuple(dict.fromkeys(rules)), revoke_all, max_revoked_rules, concurrency, warnings,
-                         rule_filters, keep)
+                         rule_filters, keep, parse_regions(params.get("regions")))
 
 
 def parse_info_request(params):
@@ -139,7 +144,25 @@ def parse_info_request(params):
         rule_predicate = parse_predicates(params["rule_filters"], "rule_filters", warnings,
                                           "would list every egress rule (leave rule_filters out for that)")
     return InfoRequest(tuple(dict.fromkeys(group_ids)) or None, name, vpc_id, filters, rule_filter, warnings,
-                       rule_predicate)
+                       rule_predicate, parse_regions(params.get("regions")))
+
+
+def parse_regions(value):
+    """``regions``: None, ``ALL_REGIONS``, or a tuple of region names (repeats dropped, order kept)."""
+    if value is None:
+        return None
+    values = value if isinstance(value, list) else [value]
+    if not values:
+        raise NetguardAwsError("regions is empty: list at least one region, or give all, or leave the option out")
+    if values == [ALL_REGIONS]:
+        return ALL_REGIONS
+    for index, name in enumerate(values):
+        option = "regions[%d]" % index
+        if name == ALL_REGIONS:
+            raise invalid(option, name, "cannot be combined with region names: give all alone")
+        if not isinstance(name, str) or not _REGION.match(name):
+            raise invalid(option, name, "is not an AWS region name such as us-east-1 or eu-west-3")
+    return tuple(dict.fromkeys(values))
 
 
 def describe_filters(filters, option="filters"):

@@ -27,6 +27,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.predicates import (
     is_stale_selector,
     stale_rule_ids,
 )
+from ansible_collections.netguard.aws.plugins.module_utils.regions import RegionalRun
 from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
 from ansible_collections.netguard.aws.plugins.module_utils.selection import (
     destination_ids_by_name,
@@ -48,7 +49,7 @@ GroupPlan.__doc__ = """A group, its described rules, the request resolved for it
 GroupOutcome = namedtuple("GroupOutcome", ["result", "diff", "warnings"])
 
 
-def revoke_egress(client, request, check_mode=False, diff=False):
+def revoke_egress(client, request, check_mode=False, diff=False, clients=None):
     """Revoke the egress rules ``request`` selects and return the task result.
 
     One group: one paginated DescribeSecurityGroupRules, then one
@@ -56,10 +57,14 @@ def revoke_egress(client, request, check_mode=False, diff=False):
     Selecting the group by name, or a destination group by name, adds a
     DescribeSecurityGroups call each; a ``stale`` predicate adds one
     DescribeStaleSecurityGroups (and a DescribeSecurityGroups to learn the VPC of
-    a group given by ID). Bulk (``filters``): see ``_revoke_in_bulk``.
+    a group given by ID). Bulk (``filters``): see ``_revoke_in_bulk``; with
+    ``regions``, ``_revoke_in_regions``, which gets the other regions' clients
+    from ``clients(regions)``.
     """
     api = Ec2Api(client)
     region = client.meta.region_name
+    if request.filters is not None and request.regions is not None:
+        return _revoke_in_regions(client, clients, request, check_mode, diff)
     if request.filters is not None:
         return _revoke_in_bulk(api, request, region, check_mode, diff)
 
@@ -91,9 +96,31 @@ def _revoke_in_bulk(api, request, region, check_mode, diff):
 
     The describe pass is a paginated DescribeSecurityGroups, one DescribeSecurityGroups
     for destination group names if any, DescribeSecurityGroupRules for 200 groups
-    a call, and for a ``stale`` predicate one DescribeStaleSecurityGroups per VPC. Revokes run ``request.concurrency`` at a time; a group that fails
-    does not stop the others, and the task fails at the end naming it.
+    a call, and for a ``stale`` predicate one DescribeStaleSecurityGroups per VPC.
+    Revokes run ``request.concurrency`` at a time; a group that fails does not stop
+    the others, and the task fails at the end naming it.
     """
+    plans, warnings = _bulk_plans(api, request, region)
+    _check_blast_radius(request, plans)
+    return _bulk_result(_revoke_plans(api, plans, request, region, check_mode), warnings, diff)
+
+
+def _revoke_in_regions(client, clients, request, check_mode, diff):
+    """Bulk mode in several regions at once, each with its own client: describe every region, check
+    ``max_revoked_rules`` over all of them, then revoke in every region, ``concurrency`` at a time in each."""
+    run = RegionalRun(client, clients, request.regions)
+    planned = run.each(lambda region, api: _bulk_plans(api, request, region))
+    _check_blast_radius(request, [plan for plans, _warnings in planned.values() for plan in plans])
+    revoked = run.each(lambda region, api: _revoke_plans(api, planned[region][0], request, region, check_mode),
+                       list(planned))
+    warnings = list(request.warnings) + [warning for _plans, region_warnings in planned.values()
+                                         for warning in region_warnings[len(request.warnings):]]
+    outcomes = [outcome for region in revoked for outcome in revoked[region]]
+    return _bulk_result(outcomes, warnings, diff, run)
+
+
+def _bulk_plans(api, request, region):
+    """The describe pass of one region: ``(plans, warnings)``."""
     groups = api.security_groups(request.filters)
     warnings = list(request.warnings)
     if not groups:
@@ -114,7 +141,11 @@ def _revoke_in_bulk(api, request, region, check_mode, diff):
                    _selection(request, ids_by_name, group.get("VpcId"), stale_by_vpc.get(group.get("VpcId"), [])),
                    request)
              for group in groups]
-    _check_blast_radius(request, plans)
+    return plans, warnings
+
+
+def _revoke_plans(api, plans, request, region, check_mode):
+    """Revoke from each planned group, ``request.concurrency`` at a time; a group's failure is its result."""
 
     def revoke_one(plan):
         try:
@@ -123,12 +154,15 @@ def _revoke_in_bulk(api, request, region, check_mode, diff):
             outcome = GroupOutcome({"changed": False, "failed": True, "msg": error.msg, "revoked_rules": [],
                                     "revoked_ip_permissions": [], "unmatched": [], "kept": []}, None, [])
         named = {"group_id": plan.group["GroupId"], "group_name": plan.group.get("GroupName"),
-                 "vpc_id": plan.group.get("VpcId")}
+                 "vpc_id": plan.group.get("VpcId"), "region": region, "owner_id": plan.group.get("OwnerId")}
         return outcome._replace(result=dict(named, **outcome.result))
 
     with ThreadPoolExecutor(max_workers=request.concurrency) as pool:
-        outcomes = list(pool.map(revoke_one, plans))
+        return list(pool.map(revoke_one, plans))
 
+
+def _bulk_result(outcomes, warnings, diff, run=None):
+    """The bulk task's result; raises, with the result, when a group (or, with ``regions``, a region) failed."""
     group_results = [outcome.result for outcome in outcomes]
     failed = [group_result for group_result in group_results if group_result.get("failed")]
     result = {
@@ -142,12 +176,19 @@ def _revoke_in_bulk(api, request, region, check_mode, diff):
         },
         "warnings": warnings + [warning for outcome in outcomes for warning in outcome.warnings],
     }
+    if run is not None:
+        result.update(run.report())
     if diff:
         result["diff"] = [outcome.diff for outcome in outcomes if outcome.result["changed"]]
+    problems = []
     if failed:
         reasons = "; ".join("%s: %s" % (group_result["group_id"], group_result["msg"]) for group_result in failed)
-        raise NetguardAwsError("could not revoke from %d of %s (the others were handled): %s"
-                               % (len(failed), _counted(len(group_results), "security group"), reasons), **result)
+        problems.append("could not revoke from %d of %s (the others were handled): %s"
+                        % (len(failed), _counted(len(group_results), "security group"), reasons))
+    if run is not None and run.failed_regions:
+        problems.append(run.failure_message())
+    if problems:
+        raise NetguardAwsError("; ".join(problems), **result)
     return result
 
 

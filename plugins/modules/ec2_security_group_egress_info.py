@@ -26,6 +26,7 @@ author:
 extends_documentation_fragment:
   - netguard.aws.connection
   - netguard.aws.rule_filters
+  - netguard.aws.regions
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 options:
@@ -95,7 +96,9 @@ notes:
     to V(false) to always run the module, or to V(true) to always run inside the controller."
   - With a rule filter, only the groups that have matching rules are returned.
   - "IAM permissions: C(ec2:DescribeSecurityGroups) and C(ec2:DescribeSecurityGroupRules);
-    C(ec2:DescribeStaleSecurityGroups) for O(rule_filters.stale)."
+    C(ec2:DescribeStaleSecurityGroups) for O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all)."
+  - With O(regions), O(group_id) and O(group_name) look in every listed region; an ID found in none of them, or a
+    name found in none or in several groups, is an error.
 seealso:
   - module: netguard.aws.ec2_security_group_egress_revoke
 """
@@ -145,6 +148,13 @@ EXAMPLES = r"""
     rule_filters:
       stale: true
 
+- name: Find every egress rule open to the world, in every enabled region
+  netguard.aws.ec2_security_group_egress_info:
+    regions: all
+    rule_filters:
+      destination_covers: [0.0.0.0/0, "::/0"]
+  register: worldwide
+
 - name: Remove exactly the rules found
   netguard.aws.ec2_security_group_egress_revoke:
     group_id: "{{ item.group_id }}"
@@ -171,6 +181,12 @@ security_groups:
       type: str
     vpc_id:
       description: VPC of the group.
+      type: str
+    owner_id:
+      description: AWS account that owns the group.
+      type: str
+    region:
+      description: Region of the group, with O(regions).
       type: str
     egress_rules:
       description:
@@ -215,6 +231,7 @@ security_groups:
     - group_id: sg-0123456789abcdef0
       group_name: web
       vpc_id: vpc-0123456789abcdef0
+      owner_id: "123456789012"
       egress_rules:
         - security_group_rule_id: sgr-0123456789abcdef0
           ip_protocol: tcp
@@ -224,6 +241,24 @@ security_groups:
           description: web servers
           tags: {}
           display: 'sgr-0123456789abcdef0  tcp 443  -> 10.0.0.0/16  "web servers"'
+regions:
+  description: With O(regions), the regions listed (for V(all), those C(DescribeRegions) lists as enabled).
+  returned: with O(regions)
+  type: list
+  elements: str
+  sample: [eu-west-1, us-east-1]
+failed_regions:
+  description: With O(regions), each region that could not be listed, and why.
+  returned: with O(regions)
+  type: list
+  elements: dict
+  sample: []
+skipped_regions:
+  description: With O(regions=all), each region where access was denied, and why.
+  returned: with O(regions)
+  type: list
+  elements: dict
+  sample: []
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -244,6 +279,7 @@ ARGUMENT_SPEC = dict(
     # raw: checked by the request parser, whose errors quote the value given.
     filters=dict(type="raw"),
     rule_filters=rule_filters_argument_spec(),
+    regions=dict(type="list", elements="raw"),
 )
 ARGUMENT_SPEC.update(shorthand_argument_spec())
 ARGUMENT_SPEC.update(connection_argument_spec())

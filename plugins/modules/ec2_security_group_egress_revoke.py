@@ -35,11 +35,15 @@ description:
     one C(RevokeSecurityGroupEgress), O(concurrency) at a time. A group that fails (deleted meanwhile, access
     denied) does not stop the others: each group is reported in RV(groups), and the task fails at the end naming
     the groups that failed. O(max_revoked_rules) caps how many rules one run may remove."
+  - "Several regions: O(regions) runs bulk mode in each region at the same time, O(concurrency) groups at a time
+    in each; O(max_revoked_rules) counts the rules of all regions, checked after every region is described and
+    before the first revoke."
 author:
   - Netguard maintainers (@netguard)
 extends_documentation_fragment:
   - netguard.aws.connection
   - netguard.aws.rule_filters
+  - netguard.aws.regions
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 options:
@@ -296,7 +300,7 @@ notes:
   - "IAM permissions: C(ec2:DescribeSecurityGroupRules) and C(ec2:RevokeSecurityGroupEgress), also in check mode;
     C(ec2:DescribeSecurityGroups) in bulk mode, when a group is given by name, or when the group turns out to
     have no rules (to tell an empty group from a missing one); C(ec2:DescribeStaleSecurityGroups) for
-    O(rule_filters.stale)."
+    O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all)."
   - A group that does not exist is an error, never a silent success.
   - RV(ignore:changed) is V(true) only when AWS reports the rules as revoked (C(RevokedSecurityGroupRules)); on
     endpoints that do not return that field, a successful revoke by rule IDs means all of them went.
@@ -451,6 +455,19 @@ EXAMPLES = r"""
       - protocol: udp
         allows_port: 53
         destination_within: [10.0.0.2/32]
+
+- name: Lock down the default group of every VPC in every enabled region
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      group-name: default
+    regions: all
+    revoke_all: true
+    allow_bulk_revoke_all: true
+  register: everywhere
+
+- name: Report the regions skipped because access was denied there
+  ansible.builtin.debug:
+    var: everywhere.skipped_regions
 
 - name: Show what would be removed, removing nothing (check mode)
   netguard.aws.ec2_security_group_egress_revoke:
@@ -672,6 +689,12 @@ groups:
       description: As RV(kept), for this group.
       type: list
       elements: dict
+    region:
+      description: Region of the group.
+      type: str
+    owner_id:
+      description: AWS account that owns the group.
+      type: str
     failed:
       description: Present and V(true) when revoking from this group failed.
       type: bool
@@ -682,6 +705,8 @@ groups:
     - group_id: sg-0123456789abcdef0
       group_name: web
       vpc_id: vpc-0123456789abcdef0
+      region: us-east-1
+      owner_id: "123456789012"
       changed: true
       revoked_rules:
         - security_group_rule_id: sgr-0123456789abcdef0
@@ -701,6 +726,26 @@ groups:
       unknown_ip_permissions: []
       egress_rules: []
       kept: []
+regions:
+  description: With O(regions), the regions the task ran in (for V(all), those C(DescribeRegions) lists as enabled).
+  returned: with O(regions)
+  type: list
+  elements: str
+  sample: [eu-west-1, us-east-1]
+failed_regions:
+  description: With O(regions), each region that failed as a whole (its groups could not be listed), and why.
+  returned: with O(regions)
+  type: list
+  elements: dict
+  sample:
+    - region: ap-south-2
+      msg: "access denied: ec2:DescribeSecurityGroups is not allowed; grant ec2:DescribeSecurityGroups in the caller's IAM policy"
+skipped_regions:
+  description: With O(regions=all), each region where access was denied, and why; the task does not fail for them.
+  returned: with O(regions)
+  type: list
+  elements: dict
+  sample: []
 totals:
   description: Bulk mode, counts over all selected groups; also when the task fails.
   returned: bulk mode
@@ -785,6 +830,7 @@ ARGUMENT_SPEC = dict(
     rule_filters=rule_filters_argument_spec(),
     # raw: rule IDs and predicate dicts, checked by the request parser.
     keep=dict(type="list", elements="raw"),
+    regions=dict(type="list", elements="raw"),
 )
 ARGUMENT_SPEC.update(shorthand_argument_spec())
 ARGUMENT_SPEC.update(connection_argument_spec())
@@ -808,6 +854,7 @@ MODULE_KWARGS = dict(
         destination_group="protocol",
         prefix_list_id="protocol",
         group_owner=["protocol", "destination_group"],
+        regions="filters",
     ),
 )
 

@@ -78,7 +78,7 @@ def test_rule_filters_and_keep_on_both_paths(ansible, work_dir, endpoint):
     def seed():
         endpoint.reset()
         ec2 = endpoint.client()
-        return ec2, seed_own_target("rule_filters", ec2), None
+        return ec2, seed_own_target("rule_filters", ec2, endpoint), None
 
     def check(ec2, ids, _snapshot, output):
         assert set(label_of(rule) for rule in egress_rules(ec2, ids["group_id"]).values()) == {
@@ -102,7 +102,7 @@ def test_stale_references_on_both_paths_behind_a_describe_stale_security_groups_
     def seed():
         endpoint.reset()
         ec2 = endpoint.client()
-        seeded.update(seed_own_target("stale_references", ec2))
+        seeded.update(seed_own_target("stale_references", ec2, endpoint))
         return ec2, dict(seeded), None
 
     def check(ec2, ids, _snapshot, output):
@@ -124,7 +124,7 @@ def test_default_group_lockdown_across_vpcs_on_both_paths(ansible, work_dir, end
     def seed():
         endpoint.reset()
         ec2 = endpoint.client()
-        ids = seed_own_target("default_group_lockdown", ec2)
+        ids = seed_own_target("default_group_lockdown", ec2, endpoint)
         seeded.update(ids)
         return ec2, ids, dict((group_id, egress_rules(ec2, group_id)) for group_id in ids["app_group_ids"])
 
@@ -140,6 +140,28 @@ def test_default_group_lockdown_across_vpcs_on_both_paths(ansible, work_dir, end
     assert seeded["default_group_count"] >= 4
     assert outcomes["module"][2][("RevokeSecurityGroupEgress", "false")] == seeded["default_group_count"]
     assert outcomes["module"][2][("RevokeSecurityGroupEgress", "true")] == seeded["default_group_count"]
+
+
+def test_multi_region_bulk_and_info_on_both_paths(ansible, work_dir, endpoint):
+    def seed():
+        endpoint.reset()
+        ec2 = endpoint.client()
+        return ec2, seed_own_target("multi_region", ec2, endpoint), None
+
+    def check(_ec2, ids, _snapshot, output):
+        for region, group_ids in ids["fleets"].items():
+            client = endpoint.client(region)
+            assert all([rule["IpProtocol"] for rule in egress_rules(client, group_id).values()] == ["tcp"]
+                       for group_id in group_ids), region
+        assert "Traceback" not in output
+
+    outcomes = run_on_both_paths(ansible, endpoint, work_dir, "multi_region", seed, check)
+    assert_alike(outcomes)
+    calls = outcomes["module"][2]
+    # Three tasks list three regions each: one group listing and one rule listing per region and task.
+    assert calls[("DescribeSecurityGroups", "false")] == 9
+    assert calls[("DescribeSecurityGroupRules", "false")] == 9
+    assert calls[("RevokeSecurityGroupEgress", "false")] == 30
 
 
 def test_bulk_guard_stops_before_any_write_on_both_paths(ansible, work_dir, endpoint):

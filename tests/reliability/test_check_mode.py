@@ -28,7 +28,7 @@ def seeded_for(target, endpoint):
         _vpc_id, group_ids = seed_fleet(ec2, 20, tags={"fleet": FLEET_TAG})
         return ec2, {"fleet_tag": FLEET_TAG, "group_count": 20, "denied_group_id": group_ids[7]}
     if target in OWN_SEED_TARGETS:
-        return ec2, seed_own_target(target, ec2)
+        return ec2, seed_own_target(target, ec2, endpoint)
     return ec2, seed_web_group(ec2)
 
 

@@ -67,8 +67,8 @@ class MotoServer:
         """Forget every resource, so that each scenario starts from an empty region."""
         urllib.request.urlopen(urllib.request.Request(self.url + "/moto-api/reset", method="POST"), timeout=10).close()
 
-    def client(self):
-        return boto3.client("ec2", region_name=REGION, endpoint_url=self.url,
+    def client(self, region=REGION):
+        return boto3.client("ec2", region_name=region, endpoint_url=self.url,
                             aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
 
     def environment(self):

@@ -6,7 +6,14 @@ import os
 from .endpoint import ACCESS_KEY, REGION, SECRET_KEY
 from .fault_proxy import Canned, FaultProxy
 from .normalise import call_counts, endpoint_state, id_labels, relabelled
-from .seed import egress_rules, seed_default_groups, seed_fleet, seed_rule_filters_group, seed_web_group
+from .seed import (
+    egress_rules,
+    seed_default_groups,
+    seed_fleet,
+    seed_regional_fleets,
+    seed_rule_filters_group,
+    seed_web_group,
+)
 
 INTEGRATION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "integration")
 TARGETS = os.path.join(INTEGRATION, "targets")
@@ -39,7 +46,8 @@ SCENARIOS = {
 # Bulk targets run on a fleet of tagged groups instead; each has its own test below.
 FLEET_TARGETS = ("bulk_revoke", "bulk_guard", "bulk_partial_failure")
 # Targets with a seed of their own, each run by its own test.
-OWN_SEED_TARGETS = ("rule_filters", "stale_references", "default_group_lockdown")
+OWN_SEED_TARGETS = ("rule_filters", "stale_references", "default_group_lockdown", "multi_region")
+FLEET_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 FLEET_TAG = "blue"
 
 
@@ -136,8 +144,11 @@ def proxy_answers(target, ids):
     return [Canned({"Action": "DescribeStaleSecurityGroups"}, lambda: _stale_answer(ids))]
 
 
-def seed_own_target(target, ec2):
+def seed_own_target(target, ec2, endpoint):
     """Seed what a target of OWN_SEED_TARGETS starts from; return its variables."""
+    if target == "multi_region":
+        fleets = seed_regional_fleets(endpoint, FLEET_REGIONS, 10, FLEET_TAG)
+        return {"fleet_regions": FLEET_REGIONS, "fleet_tag": FLEET_TAG, "group_count": 30, "fleets": fleets}
     if target == "rule_filters":
         return seed_rule_filters_group(ec2)
     if target == "default_group_lockdown":

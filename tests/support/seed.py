@@ -103,3 +103,8 @@ def seed_default_groups(ec2, vpc_count):
         dns_rule_ids.append(response["SecurityGroupRules"][0]["SecurityGroupRuleId"])
     return {"default_group_ids": default_group_ids, "default_group_count": len(default_group_ids),
             "dns_rule_ids": dns_rule_ids, "app_group_ids": app_group_ids}
+
+
+def seed_regional_fleets(endpoint, regions, count, tag):
+    """``count`` groups tagged ``fleet=tag`` in each region (each with allow-all and HTTPS); their IDs by region."""
+    return dict((region, seed_fleet(endpoint.client(region), count, tags={"fleet": tag})[1]) for region in regions)
