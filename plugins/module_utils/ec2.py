@@ -228,13 +228,17 @@ class Ec2Api:
         return self._paginated("describe_security_groups", "SecurityGroups", "ec2:DescribeSecurityGroups",
                                list(filters), group_ids)
 
-    def stale_security_groups(self, vpc_id):
-        """The ``StaleSecurityGroupSet`` of one VPC: its groups with rules to groups that cannot be reached."""
+    def stale_security_groups(self, vpc_ids):
+        """The ``StaleSecurityGroupSet`` of these VPCs: their groups with rules to groups that cannot be reached.
+
+        One paginated call per VPC; groups outside a VPC (``None``) have none.
+        """
         items = []
         paginator = self.client.get_paginator("describe_stale_security_groups")
-        with aws_errors("ec2:DescribeStaleSecurityGroups", vpc_id):
-            for page in paginator.paginate(VpcId=vpc_id, PaginationConfig={"PageSize": STALE_PAGE_SIZE}):
-                items.extend(page.get("StaleSecurityGroupSet", []))
+        for vpc_id in sorted(set(vpc_id for vpc_id in vpc_ids if vpc_id)):
+            with aws_errors("ec2:DescribeStaleSecurityGroups", vpc_id):
+                for page in paginator.paginate(VpcId=vpc_id, PaginationConfig={"PageSize": STALE_PAGE_SIZE}):
+                    items.extend(page.get("StaleSecurityGroupSet", []))
         return items
 
     def enabled_regions(self):

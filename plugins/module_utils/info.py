@@ -25,6 +25,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.selection import (
     destination_ids_by_name,
     group_by_name,
     groups_by_id,
+    groups_named,
 )
 
 
@@ -66,20 +67,11 @@ def describe_egress(client, request, check_mode=False, diff=False, clients=None)
 
 def _region_listing(api, request, region):
     """``(selected groups, result entries)`` of one region; a group ID or name it lacks is no error here."""
-    groups = api.security_groups(_group_filters(request), group_ids=request.group_ids)
     if request.group_name is not None:
-        # Filter values treat * and ? as wildcards; names may contain them.
-        groups = [group for group in groups if group["GroupName"] == request.group_name]
+        groups = groups_named(api, request.group_name, request.vpc_id)
+    else:
+        groups = api.security_groups(request.filters or (), group_ids=request.group_ids)
     return groups, [dict(entry, region=region) for entry in _listed(api, request, groups)]
-
-
-def _group_filters(request):
-    if request.group_name is None:
-        return request.filters or ()
-    filters = [{"Name": "group-name", "Values": [request.group_name]}]
-    if request.vpc_id is not None:
-        filters.append({"Name": "vpc-id", "Values": [request.vpc_id]})
-    return filters
 
 
 def _selection_problems(request, found, region_count):
@@ -112,8 +104,7 @@ def _listed(api, request, groups):
     ids_by_name = _destination_ids(api, request, groups)
     stale_ids = frozenset()
     if is_stale_selector([rule_predicate]):
-        stale_groups = [stale for vpc_id in sorted(set(group.get("VpcId") for group in groups if group.get("VpcId")))
-                        for stale in api.stale_security_groups(vpc_id)]
+        stale_groups = api.stale_security_groups(group.get("VpcId") for group in groups)
         stale_ids = stale_rule_ids([rule for rules in described_by_group.values() for rule in rules], stale_groups)
     security_groups = []
     for group in groups:

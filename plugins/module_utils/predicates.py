@@ -62,11 +62,7 @@ def parse_predicates(value, option, warnings, empty_means):
 
     ``empty_means`` completes the message for an empty dict, which would match every rule.
     """
-    if isinstance(value, str):
-        try:
-            value = check_type_dict(value)
-        except TypeError:
-            pass
+    value = _as_dict(value)
     if not isinstance(value, dict):
         raise invalid(option, value, "is not a dictionary of predicates, such as {'protocol': 'tcp', 'allows_port': 25}")
     for name in value:
@@ -110,14 +106,24 @@ def parse_keep(entries, warnings):
         if isinstance(entry, str) and entry.startswith("sgr-"):
             items.append(KeepItem(index, aws_id(entry, option, "sgr"), None, entry))
         elif isinstance(entry, dict) or isinstance(entry, str) and "=" in entry:
+            entry = _as_dict(entry)
             predicate = parse_predicates(entry, option, warnings, "would keep every rule")
-            source = check_type_dict(entry) if isinstance(entry, str) else entry
-            written = dict((name, item) for name, item in source.items() if item is not None)
+            written = dict((name, item) for name, item in entry.items() if item is not None)
             items.append(KeepItem(index, None, predicate, written))
         else:
             raise invalid(option, entry, "is neither a security group rule ID ('sgr-' and 8 or 17 lower-case hex "
                           "digits) nor a dictionary of predicates such as {'protocol': 'tcp', 'allows_port': 443}")
     return tuple(items)
+
+
+def _as_dict(value):
+    """A dict given as JSON or ``key=value`` text, as ad-hoc commands give it, as a dict; anything else as it is."""
+    if isinstance(value, str):
+        try:
+            return check_type_dict(value)
+        except TypeError:
+            pass
+    return value
 
 
 def _each(value, option):
@@ -152,11 +158,7 @@ def _pattern(value, option):
 
 
 def _tags(value, option):
-    if isinstance(value, str):
-        try:
-            value = check_type_dict(value)
-        except TypeError:
-            pass
+    value = _as_dict(value)
     if not isinstance(value, dict) or not value:
         raise invalid(option, value, "is not a non-empty dictionary of tag keys and values, such as {'temporary': 'true'}")
     tags = []

@@ -41,7 +41,8 @@ from ansible_collections.netguard.aws.plugins.module_utils.selection import (
 REVOKE_ATTEMPTS = 3
 
 Selection = namedtuple("Selection", ["rules", "predicates", "keep", "stale_groups"])
-Selection.__doc__ = """The request's selectors resolved for one VPC (group names as IDs), and its stale groups."""
+Selection.__doc__ = """The request's selectors resolved for one VPC (group names as IDs), and the stale groups
+(``StaleSecurityGroupSet`` entries, which name their own group, so any superset serves)."""
 
 GroupPlan = namedtuple("GroupPlan", ["group", "described", "selection", "match"])
 GroupPlan.__doc__ = """A group, its described rules, the request resolved for its VPC, and what matched."""
@@ -79,7 +80,7 @@ def revoke_egress(client, request, check_mode=False, diff=False, clients=None):
         group = _existing_group(api, group_id, region)
     vpc_id = group.get("VpcId")
     ids_by_name = destination_ids_by_name(api, names, [vpc_id])
-    stale_groups = _stale_groups_by_vpc(api, [vpc_id]).get(vpc_id, []) if stale else []
+    stale_groups = api.stale_security_groups([vpc_id]) if stale else []
 
     described = _described_rules(api, group_id, region)
     plan = _plan(group, described, _selection(request, ids_by_name, vpc_id, stale_groups), request)
@@ -102,7 +103,7 @@ def _revoke_in_bulk(api, request, region, check_mode, diff):
     """
     plans, warnings = _bulk_plans(api, request, region)
     _check_blast_radius(request, plans)
-    return _bulk_result(_revoke_plans(api, plans, request, region, check_mode), warnings, diff)
+    return _bulk_result(_revoke_plans(api, plans, request, region, check_mode), list(request.warnings) + warnings, diff)
 
 
 def _revoke_in_regions(client, clients, request, check_mode, diff):
@@ -114,15 +115,15 @@ def _revoke_in_regions(client, clients, request, check_mode, diff):
     revoked = run.each(lambda region, api: _revoke_plans(api, planned[region][0], request, region, check_mode),
                        list(planned))
     warnings = list(request.warnings) + [warning for _plans, region_warnings in planned.values()
-                                         for warning in region_warnings[len(request.warnings):]]
+                                         for warning in region_warnings]
     outcomes = [outcome for region in revoked for outcome in revoked[region]]
     return _bulk_result(outcomes, warnings, diff, run)
 
 
 def _bulk_plans(api, request, region):
-    """The describe pass of one region: ``(plans, warnings)``."""
+    """The describe pass of one region: ``(plans, warnings of this region)``."""
     groups = api.security_groups(request.filters)
-    warnings = list(request.warnings)
+    warnings = []
     if not groups:
         warnings.append("filters matched no security group in %s" % region)
     described_by_group = dict((group["GroupId"], []) for group in groups)
@@ -130,16 +131,15 @@ def _bulk_plans(api, request, region):
         described_by_group[api_rule["GroupId"]].append(DescribedRule(api_rule))
 
     ids_by_name = {}
-    stale_by_vpc = {}
+    stale_groups = []
     if groups:
         vpc_ids = set(group.get("VpcId") for group in groups)
         ids_by_name = destination_ids_by_name(api, _destination_group_names(request), vpc_ids)
         if _selects_stale(request):
-            stale_by_vpc = _stale_groups_by_vpc(api, vpc_ids)
+            stale_groups = api.stale_security_groups(vpc_ids)
 
     plans = [_plan(group, described_by_group[group["GroupId"]],
-                   _selection(request, ids_by_name, group.get("VpcId"), stale_by_vpc.get(group.get("VpcId"), [])),
-                   request)
+                   _selection(request, ids_by_name, group.get("VpcId"), stale_groups), request)
              for group in groups]
     return plans, warnings
 
@@ -199,11 +199,6 @@ def _destination_group_names(request):
 
 def _selects_stale(request):
     return is_stale_selector([request.rule_filters] + [item.predicate for item in request.keep])
-
-
-def _stale_groups_by_vpc(api, vpc_ids):
-    """``{vpc_id: StaleSecurityGroupSet}``: one paginated DescribeStaleSecurityGroups per VPC."""
-    return dict((vpc_id, api.stale_security_groups(vpc_id)) for vpc_id in sorted(vpc_id for vpc_id in vpc_ids if vpc_id))
 
 
 def _selection(request, ids_by_name, vpc_id, stale_groups):

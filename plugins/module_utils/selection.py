@@ -8,13 +8,18 @@ from ansible_collections.netguard.aws.plugins.module_utils.errors import Netguar
 from ansible_collections.netguard.aws.plugins.module_utils.rules import REFERENCED_GROUP_ID, REFERENCED_GROUP_NAME
 
 
-def group_by_name(api, group_name, vpc_id=None):
-    """The one group with this name (in ``vpc_id``); no match or several is an error naming them."""
+def groups_named(api, group_name, vpc_id=None):
+    """Every group with exactly this name (in ``vpc_id``), in one DescribeSecurityGroups."""
     filters = [{"Name": "group-name", "Values": [group_name]}]
     if vpc_id is not None:
         filters.append({"Name": "vpc-id", "Values": [vpc_id]})
     # Filter values treat * and ? as wildcards; names may contain them.
-    groups = [group for group in api.security_groups(filters) if group["GroupName"] == group_name]
+    return [group for group in api.security_groups(filters) if group["GroupName"] == group_name]
+
+
+def group_by_name(api, group_name, vpc_id=None):
+    """The one group with this name (in ``vpc_id``); no match or several is an error naming them."""
+    groups = groups_named(api, group_name, vpc_id)
     where = " in %s" % vpc_id if vpc_id else ""
     if not groups:
         raise NetguardAwsError("group_name %s: no security group has that name%s" % (quoted(group_name), where))
