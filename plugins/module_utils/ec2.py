@@ -8,6 +8,7 @@ Every botocore exception is turned into a ``NetguardAwsError`` with one line
 that says what to fix; nothing else in the collection sees botocore errors.
 """
 
+import os
 import sys
 from contextlib import contextmanager
 
@@ -15,6 +16,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.compat.version import LooseVersion
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
+from ansible_collections.netguard.aws.plugins.module_utils.pacing import Pacer, pace_revokes
 
 try:
     import botocore
@@ -96,26 +98,36 @@ def ec2_client(params, loader=None):
 
 
 def ec2_clients(params, regions, loader=None):
-    """``{region: client}``: one EC2 client per region, from one botocore session. Makes no API call."""
+    """``{region: client}``: one EC2 client per region, from one botocore session. Makes no API call.
+
+    Each client paces its revokes with a ``Pacer`` of its own (EC2 throttles each account-region
+    separately): at ``revoke_rate`` when given; otherwise adapting to throttling, unless the user chose
+    a retry mode, which then paces alone.
+    """
     try:
         session = botocore.session.Session(profile=params.get("profile"))
         if loader is not None:
             session.register_component("data_loader", loader)
-        config = _client_config(session, params.get("aws_config"))
+        config, retry_mode_chosen = _client_config(session, params.get("aws_config"))
         if not params.get("validate_certs", True):
             verify = False
         else:
             verify = params.get("aws_ca_bundle") or None
-        return dict((region, session.create_client(
-            "ec2",
-            region_name=region,
-            endpoint_url=params.get("endpoint_url"),
-            verify=verify,
-            aws_access_key_id=params.get("access_key"),
-            aws_secret_access_key=params.get("secret_key"),
-            aws_session_token=params.get("session_token"),
-            config=config,
-        )) for region in regions)
+        clients = {}
+        for region in regions:
+            clients[region] = session.create_client(
+                "ec2",
+                region_name=region,
+                endpoint_url=params.get("endpoint_url"),
+                verify=verify,
+                aws_access_key_id=params.get("access_key"),
+                aws_secret_access_key=params.get("secret_key"),
+                aws_session_token=params.get("session_token"),
+                config=config,
+            )
+            if params.get("revoke_rate") is not None or not retry_mode_chosen:
+                pace_revokes(clients[region], Pacer(params.get("revoke_rate")))
+        return clients
     except ProfileNotFound:
         raise NetguardAwsError("profile %s is not in the AWS config or credentials files" % quoted(params["profile"]))
     except NoRegionError:
@@ -127,10 +139,13 @@ def ec2_clients(params, regions, loader=None):
 
 
 def _client_config(session, aws_config):
-    """botocore's standard retry mode, unless configured otherwise; then ``aws_config`` on top."""
+    """``(config, whether the user chose a retry mode)``: botocore's standard retry mode unless configured
+    otherwise (AWS_RETRY_MODE, the profile, ``aws_config.retries``), then ``aws_config`` on top."""
     retries = {}
     if session.get_config_variable("retry_mode") == "legacy":
         retries["mode"] = "standard"
+    # Not get_config_variable: it answers botocore's default too, which is not the user's choice.
+    retry_mode_chosen = bool(os.environ.get("AWS_RETRY_MODE") or session.get_scoped_config().get("retry_mode"))
     if session.get_config_variable("max_attempts") is None:
         retries["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
     settings = dict(aws_config or {})
@@ -139,8 +154,9 @@ def _client_config(session, aws_config):
         # botocore's max_attempts counts retries, total_max_attempts also the first call; the user's wins.
         retries.pop("total_max_attempts", None)
     retries.update(requested_retries)
+    retry_mode_chosen = retry_mode_chosen or "mode" in requested_retries
     try:
-        return Config(retries=retries, user_agent_extra="netguard.aws", **settings)
+        return Config(retries=retries, user_agent_extra="netguard.aws", **settings), retry_mode_chosen
     except TypeError as error:
         raise NetguardAwsError("aws_config %s is not a valid botocore configuration: %s" % (quoted(str(aws_config)), error))
 

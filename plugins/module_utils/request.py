@@ -39,12 +39,13 @@ RequestedRule.__doc__ = """A rule to revoke; ``group_owner`` narrows a reference
 
 RevokeRequest = namedtuple("RevokeRequest", [
     "group_id", "group_name", "vpc_id", "filters", "rule_ids", "rules", "revoke_all", "max_revoked_rules",
-    "concurrency", "warnings", "rule_filters", "keep", "regions",
+    "concurrency", "warnings", "rule_filters", "keep", "regions", "revoke_rate", "journal",
 ])
 RevokeRequest.__doc__ = """One group (``group_id`` or ``group_name``), or every group ``filters`` selects (bulk).
 
 ``rule_filters``: a ``RulePredicate`` or None; ``keep``: ``KeepItem``s, never revoked.
 ``regions``: None (the connection's region), ``ALL_REGIONS``, or region names.
+``revoke_rate``: None (adaptive pacing), or revokes per second; ``journal``: None or a file path.
 """
 
 RuleFilter = namedtuple("RuleFilter", ["protocol", "from_port", "to_port", "destinations"])
@@ -115,10 +116,28 @@ def parse_revoke_request(params):
     concurrency = params.get("concurrency", 1)
     if concurrency is None or not 1 <= concurrency <= MAX_CONCURRENCY:
         raise invalid("concurrency", concurrency, "is out of range: give 1 to %d" % MAX_CONCURRENCY)
+    revoke_rate = _revoke_rate(params.get("revoke_rate"))
+    journal = params.get("journal")
+    if journal is not None and not journal.strip():
+        raise invalid("journal", journal, "is not a file path")
     # dict.fromkeys drops repeats and keeps the order.
     return RevokeRequest(group_id, name, vpc_id, filters, tuple(dict.fromkeys(rule_ids)),
                          tuple(dict.fromkeys(rules)), revoke_all, max_revoked_rules, concurrency, warnings,
-                         rule_filters, keep, parse_regions(params.get("regions")))
+                         rule_filters, keep, parse_regions(params.get("regions")), revoke_rate, journal)
+
+
+def _revoke_rate(value):
+    """``revoke_rate`` as a float: a positive finite number, or its text as ad-hoc commands give it."""
+    if value is None:
+        return None
+    try:
+        rate = float(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        rate = None
+    # not (0 < rate < inf) also refuses NaN.
+    if rate is None or not 0 < rate < float("inf"):
+        raise invalid("revoke_rate", value, "is not a positive number of revokes per second, such as 5 or 0.5")
+    return rate
 
 
 def parse_info_request(params):

@@ -20,6 +20,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.formatting import (
     requested_rule_summary,
     rule_summary,
 )
+from ansible_collections.netguard.aws.plugins.module_utils.journal import FAILED, REVOKED, WOULD_REVOKE, open_journal
 from ansible_collections.netguard.aws.plugins.module_utils.matching import egress_rules_of, match_egress_rules
 from ansible_collections.netguard.aws.plugins.module_utils.predicates import (
     for_vpc,
@@ -49,6 +50,8 @@ GroupPlan.__doc__ = """A group, its described rules, the request resolved for it
 
 GroupOutcome = namedtuple("GroupOutcome", ["result", "diff", "warnings"])
 
+MODULE = "netguard.aws.ec2_security_group_egress_revoke"
+
 
 def revoke_egress(client, request, check_mode=False, diff=False, clients=None):
     """Revoke the egress rules ``request`` selects and return the task result.
@@ -61,13 +64,32 @@ def revoke_egress(client, request, check_mode=False, diff=False, clients=None):
     a group given by ID). Bulk (``filters``): see ``_revoke_in_bulk``; with
     ``regions``, ``_revoke_in_regions``, which gets the other regions' clients
     from ``clients(regions)``.
+
+    With ``journal``, the file is opened (and its run line written) before any API
+    call, and every revoke call is journaled: see ``journal.py``.
     """
+    journal = open_journal(request.journal, check_mode, MODULE) if request.journal is not None else None
+    try:
+        result = _revoke(client, clients, request, check_mode, diff, journal)
+    except NetguardAwsError as error:
+        if journal is not None:
+            error.details["journal"] = {"path": journal.path, "run": journal.run_id}
+        raise
+    finally:
+        if journal is not None:
+            journal.close()
+    if journal is not None:
+        result["journal"] = {"path": journal.path, "run": journal.run_id}
+    return result
+
+
+def _revoke(client, clients, request, check_mode, diff, journal):
     api = Ec2Api(client)
     region = client.meta.region_name
     if request.filters is not None and request.regions is not None:
-        return _revoke_in_regions(client, clients, request, check_mode, diff)
+        return _revoke_in_regions(client, clients, request, check_mode, diff, journal)
     if request.filters is not None:
-        return _revoke_in_bulk(api, request, region, check_mode, diff)
+        return _revoke_in_bulk(api, request, region, check_mode, diff, journal)
 
     if request.group_id is not None:
         group = {"GroupId": request.group_id}
@@ -85,14 +107,14 @@ def revoke_egress(client, request, check_mode=False, diff=False, clients=None):
     described = _described_rules(api, group_id, region)
     plan = _plan(group, described, _selection(request, ids_by_name, vpc_id, stale_groups), request)
     _check_blast_radius(request, [plan])
-    outcome = _revoke_planned(api, plan, request, region, check_mode)
+    outcome = _revoke_planned(api, plan, request, region, check_mode, journal)
     result = dict(outcome.result, warnings=list(request.warnings) + outcome.warnings)
     if diff:
         result["diff"] = outcome.diff
     return result
 
 
-def _revoke_in_bulk(api, request, region, check_mode, diff):
+def _revoke_in_bulk(api, request, region, check_mode, diff, journal):
     """Every group the filters select: one describe pass, then one revoke per group that has matches.
 
     The describe pass is a paginated DescribeSecurityGroups, one DescribeSecurityGroups
@@ -103,17 +125,18 @@ def _revoke_in_bulk(api, request, region, check_mode, diff):
     """
     plans, warnings = _bulk_plans(api, request, region)
     _check_blast_radius(request, plans)
-    return _bulk_result(_revoke_plans(api, plans, request, region, check_mode), list(request.warnings) + warnings, diff)
+    return _bulk_result(_revoke_plans(api, plans, request, region, check_mode, journal),
+                        list(request.warnings) + warnings, diff)
 
 
-def _revoke_in_regions(client, clients, request, check_mode, diff):
+def _revoke_in_regions(client, clients, request, check_mode, diff, journal):
     """Bulk mode in several regions at once, each with its own client: describe every region, check
     ``max_revoked_rules`` over all of them, then revoke in every region, ``concurrency`` at a time in each."""
     run = RegionalRun(client, clients, request.regions)
     planned = run.each(lambda region, api: _bulk_plans(api, request, region))
     _check_blast_radius(request, [plan for plans, _warnings in planned.values() for plan in plans])
-    revoked = run.each(lambda region, api: _revoke_plans(api, planned[region][0], request, region, check_mode),
-                       list(planned))
+    revoked = run.each(lambda region, api: _revoke_plans(api, planned[region][0], request, region, check_mode,
+                                                         journal), list(planned))
     warnings = list(request.warnings) + [warning for _plans, region_warnings in planned.values()
                                          for warning in region_warnings]
     outcomes = [outcome for region in revoked for outcome in revoked[region]]
@@ -144,12 +167,12 @@ def _bulk_plans(api, request, region):
     return plans, warnings
 
 
-def _revoke_plans(api, plans, request, region, check_mode):
+def _revoke_plans(api, plans, request, region, check_mode, journal):
     """Revoke from each planned group, ``request.concurrency`` at a time; a group's failure is its result."""
 
     def revoke_one(plan):
         try:
-            outcome = _revoke_planned(api, plan, request, region, check_mode)
+            outcome = _revoke_planned(api, plan, request, region, check_mode, journal)
         except NetguardAwsError as error:
             outcome = GroupOutcome({"changed": False, "failed": True, "msg": error.msg, "revoked_rules": [],
                                     "revoked_ip_permissions": [], "unmatched": [], "kept": []}, None, [])
@@ -229,7 +252,7 @@ def _counted(number, noun):
     return "%d %s%s" % (number, noun, "" if number == 1 else "s")
 
 
-def _revoke_planned(api, plan, request, region, check_mode):
+def _revoke_planned(api, plan, request, region, check_mode, journal):
     """Revoke what ``plan`` matched from its group; describe again if rules vanish meanwhile."""
     group_id = plan.group["GroupId"]
     described, match = plan.described, plan.match
@@ -239,7 +262,7 @@ def _revoke_planned(api, plan, request, region, check_mode):
         if not match.matched:
             break
         try:
-            response = api.revoke_egress(group_id, [rule.rule_id for rule in match.matched], dry_run=check_mode)
+            response = _journaled_revoke(api, journal, plan.group, region, match.matched, check_mode)
             break
         except RulesGone:
             expected = match.matched
@@ -262,6 +285,25 @@ def _revoke_planned(api, plan, request, region, check_mode):
     result = _group_result(plan.group, revoked, after, response, match)
     notes = dict((rule.rule_id, "kept by keep[%d]" % item.index) for rule, item in match.kept)
     return GroupOutcome(result, egress_diff(group_id, before, after, notes), warnings)
+
+
+def _journaled_revoke(api, journal, group, region, rules, check_mode):
+    """``api.revoke_egress``, with the journal's intent line before the call and its outcome line after."""
+    rule_ids = [rule.rule_id for rule in rules]
+    if journal is None:
+        return api.revoke_egress(group["GroupId"], rule_ids, dry_run=check_mode)
+    entry = journal.intent(group, region, rules)
+    try:
+        response = api.revoke_egress(group["GroupId"], rule_ids, dry_run=check_mode)
+    except RulesGone:
+        journal.outcome(entry, FAILED, msg="AWS revoked none of them: some were removed meanwhile by another change")
+        raise
+    except NetguardAwsError as error:
+        journal.outcome(entry, FAILED, msg=error.msg)
+        raise
+    revoked = _revoked(rules, response, check_mode)
+    journal.outcome(entry, WOULD_REVOKE if check_mode else REVOKED, [rule.rule_id for rule in revoked])
+    return response
 
 
 def _group_result(group, revoked, after, response, match):

@@ -93,6 +93,37 @@ options:
     version_added: 0.2.0
     type: int
     default: 8
+  revoke_rate:
+    description:
+      - Bulk mode. A fixed pace for revokes, in calls per second per account-region, for users who know their EC2
+        limits (C(RevokeSecurityGroupEgress) is a mutating action, whose bucket refills slowly).
+      - Revokes go unpaced until EC2 first throttles one (C(RequestLimitExceeded)), which spends the bucket's burst
+        and no more; from then on they go at this rate.
+      - Left out, the pace adapts, per account-region, to the rate at which EC2 lets calls through while it
+        throttles, and rises slowly while it does not; unless E(AWS_RETRY_MODE), the profile's C(retry_mode) or
+        O(aws_config) C(retries.mode) chooses a botocore retry mode, which then paces alone (its V(adaptive) mode
+        has a client-side rate limiter of its own).
+      - A positive number; fractions such as V(0.5) are allowed.
+    version_added: 0.2.0
+    type: raw
+  journal:
+    description:
+      - Path of a write-ahead record of the revokes, in JSON Lines, appended to; the file is created (mode 0600)
+        if missing, and its directory must exist. Several tasks and hosts may share one path, since each line is
+        written under an exclusive lock.
+      - Each run first appends a C(run) line (its C(run) ID, C(time), C(check_mode)). Before each revoke call, an
+        C(intent) line names the group (C(account), C(region), C(group_id)), the C(rule_ids) about to go and what
+        restoring them needs (C(ip_permissions), in the API's C(IpPermissions) shape, and C(rules), with their tags);
+        it is flushed to disk before the call. After AWS answers, an C(outcome) line gives C(status) (V(revoked),
+        V(failed) with C(msg), or V(would_revoke) in check mode, whose intents are marked C(check_mode=true)) and
+        the C(revoked_rule_ids).
+      - If the run is killed, an C(intent) may have no C(outcome) (AWS may or may not have removed its rules), and
+        the last line may be cut short. Skip lines that are not whole JSON, and settle each open intent by
+        describing its group once (C(aws ec2 describe-security-group-rules --filters Name=group-id,Values=...));
+        the rules of C(rule_ids) that are gone were revoked. See the guide.
+      - The path is checked before any API call; a missing or read-only directory fails the task.
+    version_added: 0.2.0
+    type: path
   security_group_rule_ids:
     description:
       - IDs of egress rules of this group to remove, V(sgr-) followed by 8 or 17 hex digits, as listed by
@@ -726,6 +757,20 @@ groups:
       unknown_ip_permissions: []
       egress_rules: []
       kept: []
+journal:
+  description: With O(journal), the file and the ID of this run's lines in it; also when the task fails.
+  returned: with O(journal)
+  type: dict
+  contains:
+    path:
+      description: The journal's path.
+      type: str
+    run:
+      description: The C(run) of this task's lines.
+      type: str
+  sample:
+    path: /var/log/netguard/egress-journal.jsonl
+    run: 3f0c2d4e9b7a4e21a0f6d1c2b3a4e5f6
 regions:
   description: With O(regions), the regions the task ran in (for V(all), those C(DescribeRegions) lists as enabled).
   returned: with O(regions)
@@ -831,6 +876,9 @@ ARGUMENT_SPEC = dict(
     # raw: rule IDs and predicate dicts, checked by the request parser.
     keep=dict(type="list", elements="raw"),
     regions=dict(type="list", elements="raw"),
+    # raw: checked by the request parser, whose errors quote the value given.
+    revoke_rate=dict(type="raw"),
+    journal=dict(type="path"),
 )
 ARGUMENT_SPEC.update(shorthand_argument_spec())
 ARGUMENT_SPEC.update(connection_argument_spec())
@@ -855,6 +903,7 @@ MODULE_KWARGS = dict(
         prefix_list_id="protocol",
         group_owner=["protocol", "destination_group"],
         regions="filters",
+        revoke_rate="filters",
     ),
 )
 

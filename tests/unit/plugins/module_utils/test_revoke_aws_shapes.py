@@ -29,7 +29,7 @@ DESCRIBE_PARAMS = {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxRes
 def revoke_request(group_id=GROUP, rule_ids=(), revoke_all=False):
     return RevokeRequest(group_id=group_id, group_name=None, vpc_id=None, filters=None, rule_ids=tuple(rule_ids),
                          rules=(), revoke_all=revoke_all, max_revoked_rules=None, concurrency=1, warnings=[],
-                         rule_filters=None, keep=(), regions=None)
+                         rule_filters=None, keep=(), regions=None, revoke_rate=None, journal=None)
 
 
 def by_ids(*rule_ids):

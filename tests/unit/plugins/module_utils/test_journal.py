@@ -1,0 +1,156 @@
+"""The journal file: its lines, torn lines, sharing between processes, settling open intents, bad paths."""
+
+import json
+import multiprocessing
+import os
+import stat
+
+import pytest
+
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.journal import (
+    open_intents,
+    open_journal,
+    parse_journal,
+    settle,
+)
+from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
+
+GROUP = {"GroupId": "sg-0123456789abcdef0", "OwnerId": "123456789012", "VpcId": "vpc-0123456789abcdef0"}
+
+
+def rule(rule_id, cidr, **extra):
+    return DescribedRule(dict({"SecurityGroupRuleId": rule_id, "GroupId": GROUP["GroupId"], "IsEgress": True,
+                               "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIpv4": cidr,
+                               "GroupOwnerId": "123456789012"}, **extra))
+
+
+RULES = [rule("sgr-00000000000000001", "10.0.0.0/8", Description="to the office",
+              Tags=[{"Key": "ticket", "Value": "CHG-1"}]),
+         rule("sgr-00000000000000002", "0.0.0.0/0")]
+
+
+def read(path):
+    with open(path) as handle:
+        return parse_journal(handle.read())
+
+
+def test_a_run_writes_its_line_then_intent_and_outcome_per_revoke(tmp_path):
+    path = str(tmp_path / "journal.jsonl")
+    journal = open_journal(path, False, "netguard.aws.ec2_security_group_egress_revoke")
+    entry = journal.intent(GROUP, "eu-west-1", RULES)
+    journal.outcome(entry, "revoked", ["sgr-00000000000000001", "sgr-00000000000000002"])
+    journal.close()
+
+    (run, intent, outcome), skipped = read(path)
+    assert skipped == 0
+    assert run["type"] == "run" and run["run"] == journal.run_id and run["check_mode"] is False
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert intent["account"] == "123456789012" and intent["region"] == "eu-west-1"
+    assert intent["group_id"] == GROUP["GroupId"]
+    assert intent["rule_ids"] == ["sgr-00000000000000001", "sgr-00000000000000002"]
+    assert intent["ip_permissions"] == [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                                         "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "to the office"},
+                                                      {"CidrIp": "0.0.0.0/0"}]}]
+    assert intent["rules"][0]["tags"] == {"ticket": "CHG-1"}
+    assert outcome["entry"] == intent["entry"] and outcome["status"] == "revoked"
+    assert open_intents([run, intent, outcome]) == []
+
+
+def test_the_account_comes_from_the_rules_when_the_group_was_not_described(tmp_path):
+    journal = open_journal(str(tmp_path / "j"), False, "m")
+    journal.intent({"GroupId": GROUP["GroupId"]}, "us-east-1", RULES)
+    journal.close()
+    assert read(str(tmp_path / "j"))[0][1]["account"] == "123456789012"
+
+
+def test_a_torn_last_line_is_skipped_and_the_next_run_starts_on_a_line_of_its_own(tmp_path):
+    path = str(tmp_path / "journal.jsonl")
+    first = open_journal(path, False, "m")
+    first.intent(GROUP, "us-east-1", RULES)
+    first.close()
+    with open(path, "a") as handle:
+        handle.write('{"type": "outcome", "run": "')  # killed mid-line
+
+    records, skipped = read(path)
+    assert skipped == 1 and [record["type"] for record in records] == ["run", "intent"]
+    assert [record["rule_ids"] for record in open_intents(records)] == [[rule.rule_id for rule in RULES]]
+
+    second = open_journal(path, True, "m")
+    second.close()
+    records, skipped = read(path)
+    assert skipped == 1 and [record["type"] for record in records] == ["run", "intent", "run"]
+    assert records[-1]["check_mode"] is True
+
+
+def test_check_mode_intents_are_marked_and_never_open(tmp_path):
+    journal = open_journal(str(tmp_path / "j"), True, "m")
+    journal.intent(GROUP, "us-east-1", RULES)
+    journal.close()
+    records, _skipped = read(str(tmp_path / "j"))
+    assert records[1]["check_mode"] is True
+    assert open_intents(records) == []
+
+
+def test_settling_an_open_intent_from_what_the_group_has_now():
+    intent = {"rule_ids": ["sgr-00000000000000001", "sgr-00000000000000002"]}
+    assert settle(intent, ["sgr-00000000000000002", "sgr-0000000000000000f"]) == (
+        ["sgr-00000000000000001"], ["sgr-00000000000000002"])
+    assert settle(intent, []) == (intent["rule_ids"], [])
+
+
+def _write_many(path, count):
+    journal = open_journal(path, False, "m")
+    for _entry in range(count):
+        entry = journal.intent(GROUP, "us-east-1", RULES)
+        journal.outcome(entry, "revoked", [RULES[0].rule_id])
+    journal.close()
+
+
+def test_processes_sharing_a_path_never_mix_their_lines(tmp_path):
+    path = str(tmp_path / "shared.jsonl")
+    writers = [multiprocessing.Process(target=_write_many, args=(path, 100)) for _writer in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+
+    records, skipped = read(path)
+    assert skipped == 0 and len(records) == 4 * (1 + 2 * 100)
+    assert len(set(record["run"] for record in records)) == 4
+    assert open_intents(records) == []
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda tmp: str(tmp / "missing" / "journal.jsonl"), "its directory '%s' does not exist"),
+    (lambda tmp: str(tmp), "is a directory"),
+])
+def test_unwritable_paths_fail_naming_the_option_and_the_path(tmp_path, make, message):
+    path = make(tmp_path)
+    with pytest.raises(NetguardAwsError) as error:
+        open_journal(path, False, "m")
+    assert error.value.msg.startswith("journal '%s'" % path)
+    assert message.replace("%s", os.path.dirname(path)) in error.value.msg
+
+
+def test_a_read_only_directory_or_file_fails(tmp_path):
+    directory = tmp_path / "read-only"
+    directory.mkdir()
+    directory.chmod(0o555)
+    with pytest.raises(NetguardAwsError) as error:
+        open_journal(str(directory / "j.jsonl"), False, "m")
+    assert error.value.msg == "journal '%s' cannot be written: its directory '%s' is read-only" % (
+        directory / "j.jsonl", directory)
+    directory.chmod(0o755)
+    (directory / "j.jsonl").write_text("")
+    (directory / "j.jsonl").chmod(0o444)
+    with pytest.raises(NetguardAwsError) as error:
+        open_journal(str(directory / "j.jsonl"), False, "m")
+    assert error.value.msg == "journal '%s' cannot be written: its file is read-only" % (directory / "j.jsonl")
+
+
+def test_lines_are_json_objects_one_per_line(tmp_path):
+    _write_many(str(tmp_path / "j"), 3)
+    with open(str(tmp_path / "j")) as handle:
+        lines = handle.read().split("\n")
+    assert lines[-1] == "" and all(isinstance(json.loads(line), dict) for line in lines[:-1])
