@@ -20,6 +20,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.pacing import Pacer, 
 
 try:
     import botocore
+    import botocore.loaders
     import botocore.session
     from botocore.config import Config
     from botocore.exceptions import (
@@ -47,6 +48,10 @@ ENABLED_OPT_IN_STATUSES = ("opt-in-not-required", "opted-in")
 STALE_PAGE_SIZE = 255
 # EC2 refuses more values than this in one filter.
 FILTER_VALUES_PER_CALL = 200
+
+# Every EC2 operation Ec2Api calls: the clients of ``lean_loader`` have these alone.
+OPERATIONS = ("DescribeRegions", "DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeStaleSecurityGroups",
+              "RevokeSecurityGroupEgress")
 
 _RULE_GONE_CODES = ("InvalidSecurityGroupRuleId.NotFound", "InvalidPermission.NotFound")
 _GROUP_GONE_CODES = ("InvalidGroup.NotFound", "InvalidGroupId.NotFound")
@@ -88,26 +93,48 @@ def sdk_problem():
     return None
 
 
-def ec2_client(params, loader=None):
-    """Create an EC2 client from the connection options. Makes no API call.
+def lean_loader():
+    """A botocore data loader whose EC2 model has only ``OPERATIONS``, to share between clients.
 
-    ``loader``: a botocore data loader that already holds the EC2 model (it caches
-    what it loads), to share across clients instead of reading the model again.
+    botocore gives a client class a method for each operation of the model (over 800 for EC2), on every
+    client it creates; with five, creating a client costs a fraction of that. Everything else (shapes,
+    paginators, endpoint rules) is botocore's own, loaded once and cached by the loader.
     """
-    return ec2_clients(params, [params.get("region")], loader=loader)[params.get("region")]
+
+    class LeanLoader(botocore.loaders.Loader):
+        def load_service_model(self, service_name, type_name, api_version=None):
+            model = super().load_service_model(service_name, type_name, api_version)
+            if service_name != "ec2" or type_name != "service-2":
+                return model
+            return dict(model, operations=dict((name, model["operations"][name]) for name in OPERATIONS))
+
+    return LeanLoader()
 
 
-def ec2_clients(params, regions, loader=None):
-    """``{region: client}``: one EC2 client per region, from one botocore session. Makes no API call.
+def new_session(params, loader=None):
+    """A botocore session for ``params``' profile; ``loader``: a data loader to share (see ``lean_loader``)."""
+    session = botocore.session.Session()
+    if loader is not None:
+        session.register_component("data_loader", loader)
+    return session
+
+
+def ec2_client(params, session):
+    """The EC2 client of the connection's region. Makes no API call."""
+    return ec2_clients(params, [params.get("region")], session)[params.get("region")]
+
+
+def ec2_clients(params, regions, session):
+    """``{region: client}``: one EC2 client per region, from ``session`` (unused, or used for these ``params``
+    only, since it keeps what it reads). Makes no API call.
 
     Each client paces its revokes with a ``Pacer`` of its own (EC2 throttles each account-region
     separately): at ``revoke_rate`` when given; otherwise adapting to throttling, unless the user chose
     a retry mode, which then paces alone.
     """
     try:
-        session = botocore.session.Session(profile=params.get("profile"))
-        if loader is not None:
-            session.register_component("data_loader", loader)
+        if params.get("profile") is not None:
+            session.set_config_variable("profile", params["profile"])
         config, retry_mode_chosen = _client_config(session, params.get("aws_config"))
         if not params.get("validate_certs", True):
             verify = False

@@ -4,16 +4,16 @@
 
 """What every entry point does around an orchestration: SDK check, parse, call, report."""
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import ec2_client, ec2_clients, sdk_problem
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import ec2_client, ec2_clients, new_session, sdk_problem
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 
 
-def orchestrated_result(params, parse_request, orchestrate, check_mode, diff, loader=None):
+def orchestrated_result(params, parse_request, orchestrate, check_mode, diff, loader=None, session=None):
     """``(result, warnings)`` for validated ``params``: the task result, or a failed one with its message.
 
     ``parse_request(params)`` checks the input before any client exists; an
     expected failure (``NetguardAwsError``) becomes ``failed`` with its one-line
-    message and any partial results it carries. ``loader``: see ``ec2_client``. The orchestration
+    message and any partial results it carries. ``loader``, ``session``: see ``ec2_clients``. The orchestration
     gets the client of the connection's region, and ``clients(regions)`` for other regions.
     """
     problem = sdk_problem()
@@ -21,8 +21,9 @@ def orchestrated_result(params, parse_request, orchestrate, check_mode, diff, lo
         return {"failed": True, "msg": problem}, []
     try:
         request = parse_request(params)
-        result = orchestrate(ec2_client(params, loader=loader), request, check_mode=check_mode, diff=diff,
-                             clients=lambda regions: ec2_clients(params, regions, loader=loader))
+        session = session or new_session(params, loader)
+        result = orchestrate(ec2_client(params, session), request, check_mode=check_mode, diff=diff,
+                             clients=lambda regions: ec2_clients(params, regions, session))
     except NetguardAwsError as error:
         details = dict(error.details)
         warnings = details.pop("warnings", [])

@@ -23,16 +23,15 @@ from ansible.module_utils.common.validation import check_type_bool
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import sdk_problem
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import lean_loader, sdk_problem
 from ansible_collections.netguard.aws.plugins.module_utils.module_runner import orchestrated_result
 
 try:
-    import botocore.loaders
     import botocore.session
 except ImportError:
     SHARED_LOADER = None
 else:
-    SHARED_LOADER = botocore.loaders.create_loader()
+    SHARED_LOADER = lean_loader()
 
 try:
     # ansible-core 2.22 and later: validation registers no_log values as secrets, and the controller
@@ -49,19 +48,29 @@ IN_PROCESS_VARIABLE = "netguard_aws_in_process"
 
 
 def _preload(loader):
-    """Load everything an EC2 client needs into ``loader``'s cache, in the controller's main process."""
+    """Load everything an EC2 client needs into ``loader``'s cache, in the controller's main process.
+
+    Returns an unused botocore session for the first task of each worker: creating one registers
+    a thousand event handlers, and a session reads no setting, file or credential until it is used,
+    so one made here is as good as a new one, once. Used again (a loop's next item), it would keep
+    what the first use read; later uses in a worker make their own.
+    """
     # No loader without botocore, which sdk_problem() reports.
     if sdk_problem():
-        return
+        return []
     session = botocore.session.Session()
     session.register_component("data_loader", loader)
     client = session.create_client("ec2", region_name="us-east-1", aws_access_key_id="preload",
                                    aws_secret_access_key="preload")
     for operation in ("describe_security_groups", "describe_security_group_rules"):
         client.get_paginator(operation)
+    unused = botocore.session.Session()
+    unused.register_component("data_loader", loader)
+    return [unused]
 
 
-_preload(SHARED_LOADER)
+# Each forked worker has its own copy of this list.
+UNUSED_SESSIONS = _preload(SHARED_LOADER)
 
 
 class InProcessAction(ActionBase):
@@ -120,7 +129,8 @@ class InProcessAction(ActionBase):
             else:
                 result, orchestration_warnings = orchestrated_result(
                     params, self.parse_request, self.orchestrate, check_mode=bool(self._task.check_mode),
-                    diff=bool(self._task.diff), loader=SHARED_LOADER)
+                    diff=bool(self._task.diff), loader=SHARED_LOADER,
+                    session=UNUSED_SESSIONS.pop() if UNUSED_SESSIONS else None)
                 warnings += orchestration_warnings
         if _injects_invocation(task_vars):
             result["invocation"] = {"module_args": params}

@@ -9,6 +9,7 @@ import pytest
 from ..support.fault_proxy import Fault, FaultProxy
 from ..support.playbooks import PATHS
 from ..support.seed import egress_rules, label_of, seed_fleet, seed_web_group
+from ..support.throttling_model import PUBLISHED_BUCKETS, ThrottlingModel
 
 pytestmark = pytest.mark.integration
 
@@ -112,3 +113,43 @@ def test_bulk_over_1000_groups_with_throttling_loses_nothing(ansible, work_dir, 
         "every allow-all rule went, and nothing else"
     figures("scale_bulk", path="in-process" if execution_path else "module", groups=len(group_ids),
             throttled_calls=len(faults), rules_revoked=len(group_ids), rules_lost=0)
+
+
+PACED_REVOKE = """- name: Paced
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Remove the allow-all egress rule from 150 groups
+      netguard.aws.ec2_security_group_egress_revoke:
+        filters:
+          tag:fleet: paced
+        protocol: all
+        cidr: 0.0.0.0/0
+%s      ignore_errors: true
+"""
+# An account whose revoke bucket other tools keep nearly empty: 10 calls, refilling 10 a second (so about
+# 10 revokes a second through the model). Unpaced, 8 concurrent revokes with 5 attempts each lose groups.
+BUSY_ACCOUNT = dict(PUBLISHED_BUCKETS, mutating=(10, 10.0))
+
+
+@pytest.mark.parametrize("pacing", ["adaptive", "revoke_rate"])
+def test_bulk_against_a_busy_bucket_loses_no_group_when_paced(ansible, work_dir, endpoint, execution_path, pacing):
+    endpoint.reset()
+    ec2 = endpoint.client()
+    _vpc_id, group_ids = seed_fleet(ec2, 150, tags={"fleet": "paced"})
+    model = ThrottlingModel(1, buckets=BUSY_ACCOUNT)
+    playbook = os.path.join(work_dir, "paced.yml")
+    with open(playbook, "w") as handle:
+        handle.write(PACED_REVOKE % ("        revoke_rate: 10\n" if pacing == "revoke_rate" else ""))
+    results_file = os.path.join(work_dir, "paced-%s-%s.json" % (pacing, execution_path))
+    with FaultProxy(endpoint.url, throttling=model) as proxy:
+        completed = ansible("ansible-playbook", playbook, in_process=execution_path, results_file=results_file,
+                            aws_environment=dict(endpoint.environment(), AWS_URL=proxy.url))
+    assert completed.returncode == 0
+    with open(results_file) as handle:
+        (task,) = json.load(handle)
+    assert task["result"]["totals"]["failed_groups"] == 0, task["result"]["msg"]
+    assert all(rule["IpProtocol"] != "-1" for group_id in group_ids for rule in egress_rules(ec2, group_id).values())
+    throttled = sum(count for (_account, _region, kind), count in model.throttled.items() if kind == "mutating")
+    # Unpaced, botocore's standard retries alone can run out of attempts here and fail groups.
+    assert throttled <= (10 if pacing == "revoke_rate" else 20), throttled

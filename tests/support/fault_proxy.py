@@ -58,12 +58,20 @@ class Canned(Fault):
         return self.body().encode()
 
 
-class FaultProxy:
-    """``with FaultProxy(upstream_url, faults) as proxy``: use ``proxy.url`` as the EC2 endpoint."""
+# What EC2 answers when a bucket is empty.
+THROTTLED = Fault({}, "RequestLimitExceeded", "Request limit exceeded.", status=503)
 
-    def __init__(self, upstream_url, faults=()):
+
+class FaultProxy:
+    """``with FaultProxy(upstream_url, faults) as proxy``: use ``proxy.url`` as the EC2 endpoint.
+
+    ``throttling``: a ``ThrottlingModel`` whose empty buckets answer ``RequestLimitExceeded``.
+    """
+
+    def __init__(self, upstream_url, faults=(), throttling=None):
         self.upstream_url = upstream_url
         self.faults = list(faults)
+        self.throttling = throttling
         self.requests = []
         self._lock = threading.Lock()
         proxy = self
@@ -75,6 +83,8 @@ class FaultProxy:
                 with proxy._lock:
                     proxy.requests.append(parameters)
                     fault = next((fault for fault in proxy.faults if fault.applies(parameters)), None)
+                if fault is None and proxy.throttling is not None and not proxy.throttling.admit(parameters, self.headers):
+                    fault = THROTTLED
                 if fault is not None:
                     if fault.before is not None:
                         fault.before()

@@ -15,7 +15,7 @@ from .endpoint import COLLECTION_ROOT
 
 REPORT_DIR = os.path.join(COLLECTION_ROOT, "build", "reliability")
 DOCUMENT = os.path.join(COLLECTION_ROOT, "docs", "reliability.md")
-SECTIONS = ("corpus", "faults", "property", "check_mode", "secrets", "scale_single", "scale_bulk")
+SECTIONS = ("corpus", "faults", "property", "check_mode", "secrets", "scale_single", "scale_bulk", "interrupt")
 
 
 def start():
@@ -198,4 +198,19 @@ def render(figures):
     ]
     lines += ["| %s | %d | %d | %d | %d |" % (path, entry["groups"], entry["throttled_calls"], entry["rules_revoked"],
                                               entry["rules_lost"]) for path, entry in sorted(bulk.items())]
+    lines += [
+        "",
+        "## Interrupted runs",
+        "",
+        "A bulk run with a `journal`, paced by the throttling model, and its `ansible-playbook` process group killed "
+        "once its journal names %d groups; afterwards the journal, read as its docs say (torn lines skipped, open "
+        "intents settled with one describe of their groups), is compared with the endpoint."
+        % figures["interrupt"][0]["kill_after"],
+        "",
+        "| signal | path | groups | removed rules the journal does not name | rules recorded as revoked but present |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    lines += ["| %s | %s | %d | %d | %d |" % (entry["signal"], entry["path"], entry["groups"], entry["removed_not_named"],
+                                              entry["recorded_but_present"])
+              for entry in sorted(figures["interrupt"], key=lambda entry: (entry["signal"], entry["path"]))]
     return "\n".join(lines) + "\n"

@@ -123,7 +123,7 @@ def test_processes_sharing_a_path_never_mix_their_lines(tmp_path):
 
 @pytest.mark.parametrize("make, message", [
     (lambda tmp: str(tmp / "missing" / "journal.jsonl"), "its directory '%s' does not exist"),
-    (lambda tmp: str(tmp), "is a directory"),
+    (str, "is a directory"),
 ])
 def test_unwritable_paths_fail_naming_the_option_and_the_path(tmp_path, make, message):
     path = make(tmp_path)

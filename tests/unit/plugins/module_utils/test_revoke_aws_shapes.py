@@ -12,7 +12,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import DEFAULT_MAX_ATTEMPTS, ec2_client
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import DEFAULT_MAX_ATTEMPTS, ec2_client, new_session
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.predicates import parse_predicates
 from ansible_collections.netguard.aws.plugins.module_utils.request import RevokeRequest
@@ -216,8 +216,8 @@ def throttled(monkeypatch):
     monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
 
     def make(throttles, **connection):
-        client = ec2_client(dict({"region": "us-east-1", "access_key": "AKIDTHROTTLE", "secret_key": "throttle"},
-                                 **connection))
+        params = dict({"region": "us-east-1", "access_key": "AKIDTHROTTLE", "secret_key": "throttle"}, **connection)
+        client = ec2_client(params, new_session(params))
         group = client.create_security_group(GroupName="busy", Description="busy")["GroupId"]
         attempts = []
 

@@ -3,6 +3,9 @@
 import json
 
 import pytest
+from botocore.client import BaseClient
+
+from ansible_collections.netguard.aws.plugins.module_utils.journal import open_intents, parse_journal
 
 from ....support.seed import egress_rules, seed_fleet
 from .test_bulk_revoke import ALL_TO_ANYWHERE, calls_to, failing_for
@@ -113,3 +116,24 @@ def test_revoke_rate_belongs_to_bulk_mode(ec2, fleet, api_calls, run_module):
     result = run_module(group_id=group_ids[0], revoke_rate=5, **ALL_TO_ANYWHERE)
     assert result["failed"] is True and result["msg"] == "missing parameter(s) required by 'revoke_rate': filters"
     assert api_calls == []
+
+
+def test_the_intent_is_on_disk_before_the_revoke_call_is_sent(ec2, fleet, tmp_path, monkeypatch, run_module):
+    path = str(tmp_path / "egress.jsonl")
+    on_disk_at_call = []
+    original = BaseClient._make_api_call
+
+    def reading_the_journal(client, operation_name, api_params):
+        if operation_name == "RevokeSecurityGroupEgress":
+            # What a reader would find if the run were killed now.
+            with open(path) as handle:
+                records, _skipped = parse_journal(handle.read())
+            on_disk_at_call.append([record for record in open_intents(records)
+                                    if record["group_id"] == api_params["GroupId"]
+                                    and record["rule_ids"] == api_params["SecurityGroupRuleIds"]])
+        return original(client, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", reading_the_journal)
+    run_module(filters={"tag:env": "prod"}, journal=path, concurrency=1, **ALL_TO_ANYWHERE)
+
+    assert len(on_disk_at_call) == 20 and all(len(intents) == 1 for intents in on_disk_at_call)
