@@ -5,11 +5,13 @@
 """Pacing revokes to EC2's token buckets, one pacer per account-region.
 
 EC2 gives each account, in each region, a bucket of mutating calls that starts
-full (a burst) and refills slowly. Calls go unpaced until EC2 first throttles one,
-which is when the burst is spent; from then on they go at a pace: the fixed
-``revoke_rate``, or, by default, the rate at which EC2 let calls through while it
-throttled (exactly the bucket's refill rate), re-measured whenever EC2 throttles
-again and otherwise raised slowly in case the bucket refills faster.
+full (a burst) and refills slowly. Calls go unpaced until EC2 throttles several
+of the last few, which is when the burst is spent (a throttle now and then, another
+tool's burst say, is left to botocore's retries); from then on they go at a
+pace: the fixed ``revoke_rate``, or, by default, the rate at which EC2 let calls
+through while it throttled (exactly the bucket's refill rate), re-measured
+whenever EC2 throttles that much again and otherwise raised slowly in case the
+bucket refills faster.
 
 ``Pacer`` is pure arithmetic over an injected clock; ``pace_revokes`` attaches one
 to a botocore client with botocore's public event hooks, so every attempt,
@@ -28,14 +30,18 @@ MEASURED_SHARE = 0.9
 RISE_PER_SECOND = 0.05
 # Throttles that arrive within this many seconds of a change of pace answer calls sent before it.
 SETTLE_SECONDS = 0.5
-# How far back successes are counted to measure the refill rate.
+# How far back attempts are counted, to tell a spent bucket from a passing throttle and to measure its refill.
 WINDOW_SECONDS = 2.0
+# The burst is spent when this many of the last attempts in the window were throttled; once paced, two
+# throttles since the last change of pace call for another.
+SPENT_THROTTLES = 3
+SPENT_SAMPLE = 10
 
 
 class Pacer:
     """When each call of one account-region may be sent.
 
-    ``rate``: a fixed pace after the first throttle (calls per second), or None to
+    ``rate``: a fixed pace once the burst is spent (calls per second), or None to
     measure it. ``clock`` and ``sleep`` are ``time.monotonic`` and ``time.sleep``
     unless a test gives others.
     """
@@ -50,7 +56,7 @@ class Pacer:
         self._next_at = None
         self._changed_at = None
         self._raised_at = None
-        self._successes = deque()
+        self._attempts = deque()
 
     def wait(self):
         """Block until the next call may be sent."""
@@ -66,39 +72,41 @@ class Pacer:
     def succeeded(self):
         """A call went through: count it, and let an adaptive pace rise."""
         with self._lock:
-            now = self._clock()
-            self._successes.append(now)
-            while self._successes and self._successes[0] < now - WINDOW_SECONDS:
-                self._successes.popleft()
+            now = self._record(True)
             if self.rate is not None and self.fixed_rate is None:
                 self.rate *= 1 + RISE_PER_SECOND * max(0.0, now - self._raised_at)
                 self._raised_at = now
 
     def throttled(self):
-        """EC2 throttled a call: the burst is spent; pace from now on, measuring the rate unless fixed."""
+        """EC2 throttled a call. When it throttles a share of them, the bucket is spent: pace from now on."""
         with self._lock:
-            now = self._clock()
+            now = self._record(False)
             self.throttled_calls += 1
             if self._changed_at is not None and now - self._changed_at < SETTLE_SECONDS:
+                return
+            since = now - WINDOW_SECONDS if self._changed_at is None else max(self._changed_at, now - WINDOW_SECONDS)
+            recent = [went_through for moment, went_through in self._attempts if moment >= since]
+            throttles = recent.count(False)
+            if self.rate is None and recent[-SPENT_SAMPLE:].count(False) < SPENT_THROTTLES:
+                return
+            if self.rate is not None and (self.fixed_rate is not None or throttles < 2):
                 return
             if self.fixed_rate is not None:
                 self.rate = float(self.fixed_rate)
             else:
-                self.rate = self._measured_rate(now)
+                # While EC2 throttles, what goes through is what the bucket refills.
+                measured = MEASURED_SHARE * (len(recent) - throttles) / max(now - since, SETTLE_SECONDS)
+                # One call per window at the least, so that a run always moves on.
+                self.rate = max(measured, 1.0 / WINDOW_SECONDS)
             self._changed_at = self._raised_at = now
             self._next_at = now + 1.0 / self.rate
 
-    def _measured_rate(self, now):
-        """Successes per second since the last change of pace (within the window): the refill rate."""
-        since = now - WINDOW_SECONDS if self._changed_at is None else max(self._changed_at, now - WINDOW_SECONDS)
-        span = max(now - since, SETTLE_SECONDS)
-        count = sum(1 for moment in self._successes if moment >= since)
-        measured = MEASURED_SHARE * count / span
-        if self.rate is not None:
-            # Throttled at this pace: whatever was measured, go slower than this.
-            measured = min(measured, self.rate * MEASURED_SHARE)
-        # One call per window at the least, so that a run always moves on.
-        return max(measured, 1.0 / WINDOW_SECONDS)
+    def _record(self, went_through):
+        now = self._clock()
+        self._attempts.append((now, went_through))
+        while self._attempts[0][0] < now - WINDOW_SECONDS:
+            self._attempts.popleft()
+        return now
 
 
 def pace_revokes(client, pacer):

@@ -97,8 +97,8 @@ options:
     description:
       - Bulk mode. A fixed pace for revokes, in calls per second per account-region, for users who know their EC2
         limits (C(RevokeSecurityGroupEgress) is a mutating action, whose bucket refills slowly).
-      - Revokes go unpaced until EC2 first throttles one (C(RequestLimitExceeded)), which spends the bucket's burst
-        and no more; from then on they go at this rate.
+      - Revokes go unpaced until EC2 throttles a share of them (C(RequestLimitExceeded)), which is when the bucket's
+        burst is spent; from then on they go at this rate. A throttle now and then is left to botocore's retries.
       - Left out, the pace adapts, per account-region, to the rate at which EC2 lets calls through while it
         throttles, and rises slowly while it does not; unless E(AWS_RETRY_MODE), the profile's C(retry_mode) or
         O(aws_config) C(retries.mode) chooses a botocore retry mode, which then paces alone (its V(adaptive) mode

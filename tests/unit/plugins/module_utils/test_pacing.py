@@ -39,8 +39,11 @@ class Bucket:
         return False
 
 
-def revoke_all(pacer, clock, bucket, calls, call_seconds=0.005, backoff_seconds=0.5):
-    """Send ``calls`` revokes one at a time, each retried until admitted; return the attempts made."""
+def revoke_all(pacer, clock, bucket, calls, call_seconds=0.005, backoff_seconds=0.05):
+    """Send ``calls`` revokes one at a time, each retried until admitted; return the attempts made.
+
+    A short backoff stands for many calls in flight: a bucket that refills slowly throttles most of them.
+    """
     attempts = 0
     for _call in range(calls):
         while True:
@@ -77,7 +80,7 @@ def test_a_fixed_rate_starts_at_the_first_throttle_and_holds(clock):
     # The burst (200) goes at once; the other 800 at 5 a second: 160 s, the bucket's own lower bound.
     assert 160 <= clock.now <= 160 * 1.05
     assert pacer.rate == 5.0
-    assert attempts - 1000 <= 2, "one throttle spends the burst; the fixed pace then never empties the bucket"
+    assert attempts - 1000 <= 5, "a few throttles spend the burst; the fixed pace then never empties the bucket"
 
 
 def test_the_adaptive_pace_settles_near_the_refill_rate(clock):
@@ -88,7 +91,7 @@ def test_the_adaptive_pace_settles_near_the_refill_rate(clock):
 
     lower_bound = (1000 - 200) / 5.0
     assert lower_bound <= clock.now <= lower_bound * 1.25
-    assert attempts - 1000 <= 40, "throttled attempts stay few: %d" % (attempts - 1000)
+    assert attempts - 1000 <= 80, "throttled attempts stay few: %d" % (attempts - 1000)
     assert 4 <= pacer.rate <= 6
 
 
@@ -118,12 +121,23 @@ def test_the_adaptive_pace_rises_again_when_the_bucket_refills_faster(clock):
 
 def test_a_pace_never_stops(clock):
     pacer = Pacer(clock=clock, sleep=clock.sleep)
-    pacer.throttled()
-    for _throttle in range(50):
-        clock.sleep(1)
+    for _throttle in range(51):
         pacer.throttled()
+        clock.sleep(1)
     assert pacer.rate >= 0.5
     assert pacer.throttled_calls == 51
+
+
+def test_a_throttle_now_and_then_leaves_the_run_unpaced(clock):
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    for call in range(1000):
+        pacer.wait()
+        clock.sleep(0.005)
+        if call % 20 == 7:  # another tool's burst takes the last token now and then
+            pacer.throttled()
+        else:
+            pacer.succeeded()
+    assert pacer.rate is None and pacer.throttled_calls == 50
 
 
 def test_throttles_that_answer_calls_sent_before_a_change_do_not_change_it_again(clock):
@@ -131,8 +145,18 @@ def test_throttles_that_answer_calls_sent_before_a_change_do_not_change_it_again
     for _call in range(40):
         pacer.succeeded()
         clock.sleep(0.01)
-    pacer.throttled()
+    while pacer.rate is None:
+        pacer.throttled()
     first = pacer.rate
     for _throttle in range(7):
         pacer.throttled()
-    assert pacer.rate == first and pacer.throttled_calls == 8
+    assert pacer.rate == first
+
+
+def test_a_fixed_rate_waits_for_the_burst_to_be_spent(clock):
+    pacer = Pacer(rate=5, clock=clock, sleep=clock.sleep)
+    pacer.throttled()
+    pacer.throttled()
+    assert pacer.rate is None, "two throttles are botocore's to retry"
+    pacer.throttled()
+    assert pacer.rate == 5.0
