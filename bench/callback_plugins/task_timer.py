@@ -33,7 +33,7 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_task_start(self, task, is_conditional):
         self._started[task._uuid] = time.monotonic()
 
-    def _finished(self, result):
+    def _finished(self, result, **_kwargs):
         started = self._started.pop(result._task._uuid, None)
         if started is not None:
             self._seconds.append({"task": result._task.get_name(), "seconds": time.monotonic() - started})

@@ -94,21 +94,40 @@ def sdk_problem():
 
 
 def lean_loader():
-    """A botocore data loader whose EC2 model has only ``OPERATIONS``, to share between clients.
+    """A botocore data loader whose EC2 model has only ``OPERATIONS`` and their shapes, to share between clients.
 
-    botocore gives a client class a method for each operation of the model (over 800 for EC2), on every
-    client it creates; with five, creating a client costs a fraction of that. Everything else (shapes,
-    paginators, endpoint rules) is botocore's own, loaded once and cached by the loader.
+    botocore gives a client class a method for each operation of the model (over 800 for EC2) on every
+    client it creates, and the whole model (some 4,000 shapes) stays in memory, in the controller and in
+    each worker forked from it. With five operations, a client costs a fraction of that. The rest (shapes
+    of these operations, paginators, endpoint rules) is botocore's own, read once and cached by the loader.
     """
 
-    class LeanLoader(botocore.loaders.Loader):
-        def load_service_model(self, service_name, type_name, api_version=None):
-            model = super().load_service_model(service_name, type_name, api_version)
-            if service_name != "ec2" or type_name != "service-2":
-                return model
-            return dict(model, operations=dict((name, model["operations"][name]) for name in OPERATIONS))
+    class LeanFileLoader(botocore.loaders.JSONFileLoader):
+        def load_file(self, file_path):
+            data = super().load_file(file_path)
+            parts = os.path.normpath(file_path).split(os.sep)
+            if data is None or parts[-1] != "service-2" or len(parts) < 3 or parts[-3] != "ec2":
+                return data
+            return lean_model(data, OPERATIONS)
 
-    return LeanLoader()
+    return botocore.loaders.Loader(file_loader=LeanFileLoader())
+
+
+def lean_model(model, operations):
+    """``model`` (a botocore service model) with only ``operations`` and the shapes they use."""
+    kept = dict((name, model["operations"][name]) for name in operations)
+    pending = [reference["shape"] for operation in kept.values()
+               for reference in [operation.get("input"), operation.get("output")] + operation.get("errors", [])
+               if reference]
+    shapes = {}
+    while pending:
+        name = pending.pop()
+        if name in shapes:
+            continue
+        shape = shapes[name] = model["shapes"][name]
+        pending.extend(shape[key]["shape"] for key in ("member", "key", "value") if key in shape)
+        pending.extend(member["shape"] for member in shape.get("members", {}).values())
+    return dict(model, operations=kept, shapes=shapes)
 
 
 def new_session(params, loader=None):
