@@ -135,21 +135,22 @@ SLICES = ["account-1:account-2", "account-3:account-4", "account-5"]
 
 
 def test_three_sliced_runner_jobs_revoke_every_account_exactly_once(organisation, collections_path, work_dir,
-                                                                    monkeypatch):
+                                                                    monkeypatch, execution_path):
     groups, inventory, aws_environment = organisation
-    results_dir = os.path.join(work_dir, "org-results-sliced")
+    results_dir = os.path.join(work_dir, "org-results-sliced-%s" % execution_path)
     os.makedirs(results_dir, exist_ok=True)
     environment = ansible_environment(collections_path, work_dir, **aws_environment)
     monkeypatch.setenv("PATH", environment["PATH"])
     runners = {}
     for limit in SLICES:
-        private_data_dir = os.path.join(work_dir, "slice-%s" % limit.replace(":", "-"))
+        private_data_dir = os.path.join(work_dir, "slice-%s-%s" % (limit.replace(":", "-"), execution_path))
         os.makedirs(os.path.join(private_data_dir, "project"), exist_ok=True)
         with open(os.path.join(private_data_dir, "project", "organisation.yml"), "w") as handle:
             handle.write(PLAYBOOK)
         runners[limit] = ansible_runner.run_async(
             private_data_dir=private_data_dir, playbook="organisation.yml", inventory=inventory, limit=limit,
-            extravars={"results_dir": results_dir, "journal": os.path.join(results_dir, "journal.jsonl")},
+            extravars={"results_dir": results_dir, "journal": os.path.join(results_dir, "journal.jsonl"),
+                       "netguard_aws_in_process": execution_path},
             envvars=environment, quiet=True)
     for job, _runner in runners.values():
         job.join()
@@ -166,3 +167,8 @@ def test_three_sliced_runner_jobs_revoke_every_account_exactly_once(organisation
     assert revoked_by == {"account-1": [SLICES[0]], "account-2": [SLICES[0]], "account-3": [SLICES[1]],
                           "account-4": [SLICES[1]], "account-5": [SLICES[2]]}
     check_organisation(groups, results_dir)
+    with open(os.path.join(results_dir, "journal.jsonl")) as handle:
+        lines = [json.loads(line) for line in handle]
+    revoked_groups = sorted(line["group_id"] for line in lines if line["type"] == "intent")
+    assert revoked_groups == sorted(group_id for account in ACCOUNTS for region in REGIONS
+                                    for group_id in groups[(account, region)][1]), "each group revoked exactly once"

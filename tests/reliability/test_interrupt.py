@@ -38,6 +38,24 @@ PLAYBOOK = """- name: Interrupted
 """
 
 
+def descendants(pid):
+    """The processes below ``pid``, from /proc."""
+    children = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/stat" % entry) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, pending = [], [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
 def intents_in(path):
     if not os.path.exists(path):
         return 0
@@ -69,10 +87,18 @@ def test_a_killed_run_leaves_a_journal_that_names_every_removed_rule(endpoint, c
             assert process.poll() is None, "the run ended before the kill"
             assert time.monotonic() < deadline, "the run did not get going"
             time.sleep(0.02)
+        # Ansible's workers run in sessions of their own, outside the process group the signal reaches.
+        workers = descendants(process.pid)
         os.killpg(process.pid, getattr(signal, signal_name))
         process.wait(60)
-        # A SIGINT lets ansible's workers wind down; wait for any revoke still in flight.
+        # Orphaned, a worker can go on revoking for a while (as after a cancelled job); then stop it.
         time.sleep(1)
+        for pid in workers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.5)
 
     report = journal_against_endpoint(journal, before, ec2)
     assert report["removed_not_named"] == [], "rules removed that the journal does not name"
