@@ -16,7 +16,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.compat.version import LooseVersion
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
-from ansible_collections.netguard.aws.plugins.module_utils.pacing import Pacer, pace_revokes
+from ansible_collections.netguard.aws.plugins.module_utils.pacing import THROTTLING_CODES, Pacer, pace_revokes
 
 try:
     import botocore
@@ -58,7 +58,6 @@ _GROUP_GONE_CODES = ("InvalidGroup.NotFound", "InvalidGroupId.NotFound")
 _ACCESS_DENIED_CODES = ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException")
 _BAD_CREDENTIALS_CODES = ("AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException")
 _EXPIRED_CREDENTIALS_CODES = ("ExpiredToken", "ExpiredTokenException", "RequestExpired")
-_THROTTLING_CODES = ("RequestLimitExceeded", "Throttling", "ThrottlingException")
 
 
 def connection_argument_spec():
@@ -242,7 +241,7 @@ def _client_error(error, action, on_group):
                "environment variables" % (code, message)
     elif code in _EXPIRED_CREDENTIALS_CODES:
         text = "the AWS credentials have expired (%s): refresh session_token or the profile's session" % code
-    elif code in _THROTTLING_CODES:
+    elif code in THROTTLING_CODES:
         text = "AWS kept throttling %s%s (%s) after %d attempts: retry later, or raise " \
                "aws_config.retries.max_attempts" % (action, on_group, code, attempts)
     else:

@@ -23,6 +23,7 @@ import time
 from collections import deque
 
 REVOKE_OPERATION = "RevokeSecurityGroupEgress"
+# What AWS answers when a bucket is empty (EC2 says RequestLimitExceeded).
 THROTTLING_CODES = ("RequestLimitExceeded", "Throttling", "ThrottlingException")
 # Adaptive: the share of the measured refill rate to go at, so that the bucket is not emptied again at once.
 MEASURED_SHARE = 0.9
@@ -78,7 +79,7 @@ class Pacer:
                 self._raised_at = now
 
     def throttled(self):
-        """EC2 throttled a call. When it throttles a share of them, the bucket is spent: pace from now on."""
+        """EC2 throttled a call. When it throttles several of the last few, the burst is spent: pace from now on."""
         with self._lock:
             now = self._record(False)
             self.throttled_calls += 1
