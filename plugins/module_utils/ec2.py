@@ -50,11 +50,16 @@ STALE_PAGE_SIZE = 255
 FILTER_VALUES_PER_CALL = 200
 
 # Every EC2 operation Ec2Api calls: the clients of ``lean_loader`` have these alone.
-OPERATIONS = ("DescribeRegions", "DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeStaleSecurityGroups",
+OPERATIONS = ("AuthorizeSecurityGroupEgress", "DescribeNetworkInterfaces", "DescribeRegions",
+              "DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeStaleSecurityGroups",
               "RevokeSecurityGroupEgress")
 
 _RULE_GONE_CODES = ("InvalidSecurityGroupRuleId.NotFound", "InvalidPermission.NotFound")
 _GROUP_GONE_CODES = ("InvalidGroup.NotFound", "InvalidGroupId.NotFound")
+# What AWS answers when it refuses a rule of an authorize call (the whole call then adds nothing).
+_RULE_REFUSED_CODES = _GROUP_GONE_CODES + ("InvalidPermission.Malformed", "InvalidPrefixListId.NotFound",
+                                           "InvalidPrefixListID.NotFound", "InvalidParameterValue",
+                                           "InvalidGroupId.Malformed", "VPCIdNotSpecified")
 _ACCESS_DENIED_CODES = ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException")
 _BAD_CREDENTIALS_CODES = ("AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException")
 _EXPIRED_CREDENTIALS_CODES = ("ExpiredToken", "ExpiredTokenException", "RequestExpired")
@@ -249,6 +254,11 @@ def _client_error(error, action, on_group):
     return NetguardAwsError(text, error_code=code)
 
 
+def _dry_run_denied(action, group_id, code):
+    return NetguardAwsError("check mode: %s on %s is denied, so the real run would fail; grant %s in the caller's "
+                            "IAM policy (%s)" % (action, group_id, action, code), error_code=code)
+
+
 def error_code(error):
     return error.response.get("Error", {}).get("Code", "")
 
@@ -268,6 +278,18 @@ def _groups_text(group_ids):
 
 class RulesGone(Exception):
     """A revoke named a rule that no longer exists (removed meanwhile by someone else)."""
+
+
+class RuleExists(Exception):
+    """An authorize named a rule the group already has (added meanwhile by someone else)."""
+
+
+class RuleRefused(Exception):
+    """AWS refused a rule of an authorize call (a referenced group or prefix list that does not exist)."""
+
+    def __init__(self, msg):
+        super().__init__(msg)
+        self.msg = msg
 
 
 class Ec2Api:
@@ -301,6 +323,11 @@ class Ec2Api:
                 for page in paginator.paginate(VpcId=vpc_id, PaginationConfig={"PageSize": STALE_PAGE_SIZE}):
                     items.extend(page.get("StaleSecurityGroupSet", []))
         return items
+
+    def network_interfaces(self, group_ids):
+        """The network interfaces that use any of the groups: 200 groups a call, 1,000 interfaces a page."""
+        return self._paginated("describe_network_interfaces", "NetworkInterfaces", "ec2:DescribeNetworkInterfaces",
+                               [], group_ids)
 
     def enabled_regions(self):
         """The regions this account can use, as ``DescribeRegions`` lists them in the client's region."""
@@ -355,7 +382,32 @@ class Ec2Api:
                 if code in _RULE_GONE_CODES:
                     raise RulesGone(code)
                 if dry_run and code in _ACCESS_DENIED_CODES:
-                    raise NetguardAwsError(
-                        "check mode: %s on %s is denied, so the real run would fail; grant %s in the caller's "
-                        "IAM policy (%s)" % (action, group_id, action, code), error_code=code)
+                    raise _dry_run_denied(action, group_id, code)
+                raise
+
+    def authorize_egress(self, group_id, permissions, tags, dry_run=False):
+        """Add egress rules (``IpPermissions``), each tagged with ``tags``; return the new rules as AWS describes
+        them (none for a permitted dry run).
+
+        Raises ``RuleExists`` when the group has one of them already and ``RuleRefused`` when AWS refuses one:
+        either way AWS adds none of them.
+        """
+        action = "ec2:AuthorizeSecurityGroupEgress"
+        arguments = {"GroupId": group_id, "IpPermissions": permissions, "DryRun": dry_run}
+        if tags:
+            arguments["TagSpecifications"] = [{"ResourceType": "security-group-rule", "Tags": [
+                {"Key": key, "Value": value} for key, value in sorted(tags.items())]}]
+        with aws_errors(action, group_id):
+            try:
+                return self.client.authorize_security_group_egress(**arguments).get("SecurityGroupRules", [])
+            except ClientError as error:
+                code = error_code(error)
+                if code == "DryRunOperation":
+                    return []
+                if code == "InvalidPermission.Duplicate":
+                    raise RuleExists(code)
+                if code in _RULE_REFUSED_CODES:
+                    raise RuleRefused("%s: %s" % (code, error.response.get("Error", {}).get("Message", "")))
+                if dry_run and code in _ACCESS_DENIED_CODES:
+                    raise _dry_run_denied(action, group_id, code)
                 raise

@@ -8,13 +8,22 @@ import json
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     ALL_PROTOCOLS,
+    CIDR_IPV4,
+    CIDR_IPV6,
     ICMP_PROTOCOLS,
     PORT_RANGE_PROTOCOLS,
+    PREFIX_LIST_ID,
+    DescribedRule,
+    invalid,
 )
 
 _SUMMARY_KEYS = ("SecurityGroupRuleId", "IpProtocol", "FromPort", "ToPort", "CidrIpv4", "CidrIpv6", "PrefixListId")
+_SUMMARY_NAMES = tuple(zip(_SUMMARY_KEYS, ("security_group_rule_id", "ip_protocol", "from_port", "to_port", "cidr_ipv4",
+                                           "cidr_ipv6", "prefix_list_id")))
+_DESTINATION_KEYS = {CIDR_IPV4: "CidrIpv4", CIDR_IPV6: "CidrIpv6", PREFIX_LIST_ID: "PrefixListId"}
 _API_RANGE_KEYS = (
     ("CidrIpv4", "IpRanges", "CidrIp"),
     ("CidrIpv6", "Ipv6Ranges", "CidrIpv6"),
@@ -31,6 +40,43 @@ def rule_summary(described):
     summary["description"] = described.description
     summary["tags"] = dict(described.tags)
     return summary
+
+
+def described_from_summary(summary, option, group_id=None):
+    """A rule in the shape of ``rule_summary`` (a result's ``revoked_rules``) as a ``DescribedRule`` again.
+
+    ``option`` names where it came from, for the error when it is not such a rule.
+    """
+    try:
+        api_rule = dict((key, summary[name]) for key, name in _SUMMARY_NAMES if summary.get(name) is not None)
+        api_rule.setdefault("SecurityGroupRuleId", None)
+        if summary.get("referenced_group_id"):
+            api_rule["ReferencedGroupInfo"] = {"GroupId": summary["referenced_group_id"]}
+        return DescribedRule(dict(api_rule, GroupId=group_id, IsEgress=True, Description=summary.get("description"),
+                                  Tags=api_tags(summary.get("tags") or {})))
+    except (AttributeError, KeyError, TypeError, ValueError, NetguardAwsError):
+        raise invalid(option, summary, "is not a rule as the revoke module returns it (ip_protocol, from_port, "
+                      "to_port and a destination)")
+
+
+def requested_api_rule(requested, tags, group_id, rule_id=None):
+    """A ``RequestedRule`` in the shape ``DescribeSecurityGroupRules`` would give it once added, with ``tags``."""
+    rule = requested.rule
+    api_rule = {"SecurityGroupRuleId": rule_id, "GroupId": group_id, "IsEgress": True, "IpProtocol": rule.protocol,
+                "FromPort": rule.from_port, "ToPort": rule.to_port, "Tags": api_tags(tags)}
+    if rule.destination_type in _DESTINATION_KEYS:
+        api_rule[_DESTINATION_KEYS[rule.destination_type]] = rule.destination
+    else:
+        pair = (("GroupId", rule.destination), ("UserId", requested.group_owner), ("VpcId", requested.vpc_id),
+                ("VpcPeeringConnectionId", requested.vpc_peering_connection_id))
+        api_rule["ReferencedGroupInfo"] = dict((key, value) for key, value in pair if value)
+    if requested.description is not None:
+        api_rule["Description"] = requested.description
+    return api_rule
+
+
+def api_tags(tags):
+    return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
 
 
 def requested_rule_summary(requested):
@@ -102,8 +148,9 @@ def protocol_and_ports(rule):
 
 
 def display_line(described):
-    """One readable line, e.g. ``sgr-0abc  tcp 443  -> 10.0.0.0/16  "web"``."""
-    line = "%s  %s  -> %s" % (described.rule_id, protocol_and_ports(described.rule), described.rule.destination)
+    """One readable line, e.g. ``sgr-0abc  tcp 443  -> 10.0.0.0/16  "web"``; ``(new)`` for a rule not added yet."""
+    line = "%s  %s  -> %s" % (described.rule_id or "(new)", protocol_and_ports(described.rule),
+                              described.rule.destination)
     if described.description:
         line += "  " + json.dumps(described.description, ensure_ascii=False)
     return line
@@ -117,12 +164,20 @@ def _listing(described_rules, notes):
     return "".join(line + "\n" for line in sorted(lines))
 
 
-def egress_diff(group_id, before, after, notes=None):
+def counted(number, noun):
+    """``1 egress rule``, ``3 egress rules``."""
+    return "%d %s%s" % (number, noun, "" if number == 1 else "s")
+
+
+def egress_diff(group_id, before, after, notes=None, header_note=None):
     """``--diff`` output: the group's egress rules, one sorted line each, before and after.
 
-    ``notes``: text by rule ID, added to that rule's line on both sides (``kept by keep[0]``).
+    ``notes``: text by rule ID, added to that rule's line on both sides (``kept by keep[0]``);
+    ``header_note``: added to the header (``3 network interfaces affected``).
     """
     header = "%s egress rules" % group_id
+    if header_note:
+        header += " (%s)" % header_note
     notes = notes or {}
     return {
         "before_header": header,

@@ -99,6 +99,40 @@ def settle(intent, present_rule_ids):
             [rule_id for rule_id in intent["rule_ids"] if rule_id in present])
 
 
+def revoked_in_journal(records, run=None):
+    """``(intent, rule IDs that may have gone)`` for each intent of ``run`` (every run if None) outside check mode.
+
+    An intent whose outcome is ``revoked`` gave up the rules it names; an open intent may have given up all of
+    its rules (which of them did, only describing the group tells); a ``failed`` one gave up none.
+    """
+    outcomes = dict(((record.get("run"), record.get("entry")), record) for record in records
+                    if record["type"] == "outcome")
+    revoked = []
+    for intent in records:
+        if intent["type"] != "intent" or intent.get("check_mode") or run not in (None, intent.get("run")):
+            continue
+        outcome = outcomes.get((intent.get("run"), intent.get("entry")))
+        if outcome is None:
+            revoked.append((intent, list(intent.get("rule_ids") or ())))
+        elif outcome.get("status") == REVOKED:
+            revoked.append((intent, list(outcome.get("revoked_rule_ids") or ())))
+    return revoked
+
+
+def read_journal(path, option="journal"):
+    """The records of the journal at ``path``; fails naming ``option`` when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except (IOError, OSError) as error:
+        raise NetguardAwsError("%s %s cannot be read: %s" % (option, _quoted_path(path), error.strerror or error))
+    records, _skipped = parse_journal(text)
+    if text.strip() and not any(record["type"] == "run" and record.get("format") == FORMAT for record in records):
+        raise NetguardAwsError("%s %s is not a journal of netguard.aws (no line of format %s)"
+                               % (option, _quoted_path(path), FORMAT))
+    return records
+
+
 def open_journal(path, check_mode, module):
     """A ``Journal`` appending to ``path``, its run line written; fails naming the option if it cannot."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -132,6 +166,10 @@ class Journal:
         self._descriptor = descriptor
         self._lock = threading.Lock()
         self._entries = 0
+
+    def reference(self):
+        """The result's ``journal``: where this run's lines are."""
+        return {"path": self.path, "run": self.run_id}
 
     def intent(self, group, region, rules):
         with self._lock:

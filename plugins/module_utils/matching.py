@@ -29,9 +29,7 @@ def match_egress_rules(group_id, described_rules, rule_ids=(), rules=(), revoke_
     """
     egress = egress_rules_of(group_id, described_rules)
     described_by_id = dict((rule.rule_id, rule) for rule in described_rules)
-    egress_by_rule = {}
-    for described in egress:
-        egress_by_rule.setdefault(described.rule, []).append(described)
+    egress_by_rule = rules_by_identity(egress)
 
     selected_ids = set(rule.rule_id for rule in egress) if revoke_all else set()
     unmatched_rule_ids = []
@@ -48,8 +46,7 @@ def match_egress_rules(group_id, described_rules, rule_ids=(), rules=(), revoke_
 
     unmatched_rules = []
     for requested in rules:
-        hits = [described for described in egress_by_rule.get(requested.rule, ())
-                if requested.group_owner is None or requested.group_owner == described.group_owner]
+        hits = same_rules(requested, egress_by_rule)
         if hits:
             selected_ids.update(described.rule_id for described in hits)
         else:
@@ -72,6 +69,20 @@ def match_egress_rules(group_id, described_rules, rule_ids=(), rules=(), revoke_
         if warning:
             warnings.append(warning)
     return MatchResult(matched, unmatched_rule_ids, unmatched_rules, warnings, kept)
+
+
+def rules_by_identity(described_rules):
+    """``{EgressRule: [described rules]}``, for ``same_rules``."""
+    by_rule = {}
+    for described in described_rules:
+        by_rule.setdefault(described.rule, []).append(described)
+    return by_rule
+
+
+def same_rules(requested, by_rule):
+    """The described rules that are the ``RequestedRule`` (its owner, when given, too); descriptions do not count."""
+    return [described for described in by_rule.get(requested.rule, ())
+            if requested.group_owner is None or requested.group_owner == described.group_owner]
 
 
 def passes_filter(described, rule_filter):

@@ -34,18 +34,25 @@ from ansible_collections.netguard.aws.plugins.module_utils.rules import (
 SHORTHAND_OPTIONS = ("protocol", "port", "cidr", "destination_group", "group_owner", "prefix_list_id")
 RULE_SELECTORS = ("security_group_rule_ids", "ip_permissions") + SHORTHAND_OPTIONS + ("rule_filters", "revoke_all")
 
-RequestedRule = namedtuple("RequestedRule", ["rule", "group_owner"])
-RequestedRule.__doc__ = """A rule to revoke; ``group_owner`` narrows a referenced group to one account."""
+RequestedRule = namedtuple("RequestedRule", ["rule", "group_owner", "description", "vpc_id", "vpc_peering_connection_id"],
+                           defaults=(None, None, None))
+RequestedRule.__doc__ = """A rule as the user gave it; ``group_owner`` narrows a referenced group to one account.
+
+``description`` and, for a referenced group, its ``vpc_id`` and ``vpc_peering_connection_id`` are kept for restoring
+the rule; matching ignores them.
+"""
 
 RevokeRequest = namedtuple("RevokeRequest", [
     "group_id", "group_name", "vpc_id", "filters", "rule_ids", "rules", "revoke_all", "max_revoked_rules",
-    "concurrency", "warnings", "rule_filters", "keep", "regions", "revoke_rate", "journal",
-])
+    "concurrency", "warnings", "rule_filters", "keep", "regions", "revoke_rate", "journal", "impact", "require_unused",
+], defaults=(False, False))
 RevokeRequest.__doc__ = """One group (``group_id`` or ``group_name``), or every group ``filters`` selects (bulk).
 
 ``rule_filters``: a ``RulePredicate`` or None; ``keep``: ``KeepItem``s, never revoked.
 ``regions``: None (the connection's region), ``ALL_REGIONS``, or region names.
 ``revoke_rate``: None (adaptive pacing), or revokes per second; ``journal``: None or a file path.
+``impact``: report the network interfaces of each group that changes; ``require_unused`` (implies ``impact``):
+refuse the task when any of them has one.
 """
 
 RuleFilter = namedtuple("RuleFilter", ["protocol", "from_port", "to_port", "destinations"])
@@ -73,6 +80,38 @@ def shorthand_argument_spec():
     )
 
 
+def _kept(*aliases):
+    return dict(type="str", aliases=list(aliases))
+
+
+def _destination_list(alias, key, key_alias):
+    return dict(type="list", elements="dict", aliases=[alias], options={
+        key: dict(type="str", required=True, aliases=[key_alias]),
+        "description": _kept("Description"),
+    })
+
+
+def ip_permissions_argument_spec():
+    """The ``ip_permissions`` option: the API's ``IpPermissions``, in snake_case or CamelCase."""
+    return dict(type="list", elements="dict", options=dict(
+        ip_protocol=dict(type="raw", required=True, aliases=["IpProtocol"]),
+        from_port=dict(type="int", aliases=["FromPort"]),
+        to_port=dict(type="int", aliases=["ToPort"]),
+        ip_ranges=_destination_list("IpRanges", "cidr_ip", "CidrIp"),
+        ipv6_ranges=_destination_list("Ipv6Ranges", "cidr_ipv6", "CidrIpv6"),
+        prefix_list_ids=_destination_list("PrefixListIds", "prefix_list_id", "PrefixListId"),
+        user_id_group_pairs=dict(type="list", elements="dict", aliases=["UserIdGroupPairs"], options=dict(
+            group_id=dict(type="str", aliases=["GroupId"]),
+            group_name=dict(type="str", aliases=["GroupName"]),
+            user_id=dict(type="str", aliases=["UserId"]),
+            description=_kept("Description"),
+            vpc_id=_kept("VpcId"),
+            vpc_peering_connection_id=_kept("VpcPeeringConnectionId"),
+            peering_status=_kept("PeeringStatus"),
+        ), required_one_of=[["group_id", "group_name"]]),
+    ), required_together=[["from_port", "to_port"]])
+
+
 def parse_revoke_request(params):
     """Check everything that can be checked locally and return a ``RevokeRequest``."""
     warnings = []
@@ -91,9 +130,9 @@ def parse_revoke_request(params):
     rule_ids = [aws_id(rule_id, "security_group_rule_ids[%d]" % index, "sgr")
                 for index, rule_id in enumerate(params.get("security_group_rule_ids") or ())]
 
-    rules = []
-    for index, permission in enumerate(params.get("ip_permissions") or ()):
-        rules.extend(_ip_permission_rules(permission, "ip_permissions[%d]" % index, warnings))
+    # Matching ignores descriptions and peering details: one rule each, however often it was written.
+    rules = [RequestedRule(requested.rule, requested.group_owner)
+             for requested in ip_permission_rules(params.get("ip_permissions"), "ip_permissions", warnings)]
     if params.get("protocol") is not None:
         rules.extend(_shorthand_rules(params, warnings))
 
@@ -123,7 +162,8 @@ def parse_revoke_request(params):
     # dict.fromkeys drops repeats and keeps the order.
     return RevokeRequest(group_id, name, vpc_id, filters, tuple(dict.fromkeys(rule_ids)),
                          tuple(dict.fromkeys(rules)), revoke_all, max_revoked_rules, concurrency, warnings,
-                         rule_filters, keep, parse_regions(params.get("regions")), revoke_rate, journal)
+                         rule_filters, keep, parse_regions(params.get("regions")), revoke_rate, journal,
+                         bool(params.get("impact") or params.get("require_unused")), bool(params.get("require_unused")))
 
 
 def _revoke_rate(value):
@@ -179,9 +219,14 @@ def parse_regions(value):
         option = "regions[%d]" % index
         if name == ALL_REGIONS:
             raise invalid(option, name, "cannot be combined with region names: give all alone")
-        if not isinstance(name, str) or not _REGION.match(name):
-            raise invalid(option, name, "is not an AWS region name such as us-east-1 or eu-west-3")
+        region_name(name, option)
     return tuple(dict.fromkeys(values))
+
+
+def region_name(value, option):
+    if not isinstance(value, str) or not _REGION.match(value):
+        raise invalid(option, value, "is not an AWS region name such as us-east-1 or eu-west-3")
+    return value
 
 
 def describe_filters(filters, option="filters"):
@@ -231,19 +276,27 @@ def _refuse_empty_lists(params, options):
             raise NetguardAwsError("%s is empty: list at least one entry, or leave the option out" % option)
 
 
+def ip_permission_rules(permissions, option, warnings):
+    """``RequestedRule``s of validated ``ip_permissions`` (the argument spec's snake_case), one per destination."""
+    rules = []
+    for index, permission in enumerate(permissions or ()):
+        rules.extend(_ip_permission_rules(permission, "%s[%d]" % (option, index), warnings))
+    return rules
+
+
 def _ip_permission_rules(permission, where, warnings):
     protocol = canonical_protocol(permission["ip_protocol"], where + ".ip_protocol")
     ports = checked_ports(protocol, permission.get("from_port"), permission.get("to_port"), where + ".from_port/to_port")
     destinations = []
     for index, ip_range in enumerate(permission.get("ip_ranges") or ()):
         option = "%s.ip_ranges[%d].cidr_ip" % (where, index)
-        destinations.append((cidr_destination(ip_range["cidr_ip"], option, warnings, version=4), None))
+        destinations.append((cidr_destination(ip_range["cidr_ip"], option, warnings, version=4), None, ip_range, {}))
     for index, ip_range in enumerate(permission.get("ipv6_ranges") or ()):
         option = "%s.ipv6_ranges[%d].cidr_ipv6" % (where, index)
-        destinations.append((cidr_destination(ip_range["cidr_ipv6"], option, warnings, version=6), None))
+        destinations.append((cidr_destination(ip_range["cidr_ipv6"], option, warnings, version=6), None, ip_range, {}))
     for index, prefix_list in enumerate(permission.get("prefix_list_ids") or ()):
         option = "%s.prefix_list_ids[%d].prefix_list_id" % (where, index)
-        destinations.append(((PREFIX_LIST_ID, aws_id(prefix_list["prefix_list_id"], option, "pl")), None))
+        destinations.append(((PREFIX_LIST_ID, aws_id(prefix_list["prefix_list_id"], option, "pl")), None, prefix_list, {}))
     for index, pair in enumerate(permission.get("user_id_group_pairs") or ()):
         option = "%s.user_id_group_pairs[%d]" % (where, index)
         if pair.get("group_id") is not None:
@@ -253,12 +306,14 @@ def _ip_permission_rules(permission, where, warnings):
         owner = pair.get("user_id")
         if owner is not None:
             account_id(owner, option + ".user_id")
-        destinations.append((destination, owner))
+        peering = dict((key, pair.get(key)) for key in ("vpc_id", "vpc_peering_connection_id"))
+        destinations.append((destination, owner, pair, peering))
     if not destinations:
         raise NetguardAwsError("%s has no destination: give ip_ranges, ipv6_ranges, prefix_list_ids or "
                                "user_id_group_pairs" % where)
-    return [RequestedRule(EgressRule(protocol, ports[0], ports[1], *destination), owner)
-            for destination, owner in destinations]
+    return [RequestedRule(EgressRule(protocol, ports[0], ports[1], *destination), owner, entry.get("description"),
+                          **peering)
+            for destination, owner, entry, peering in destinations]
 
 
 def _shorthand_destinations(params, warnings):

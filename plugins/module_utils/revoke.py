@@ -15,11 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import Ec2Api, RulesGone
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import (
+    counted,
     egress_diff,
     ip_permissions,
     requested_rule_summary,
     rule_summary,
 )
+from ansible_collections.netguard.aws.plugins.module_utils.impact import affected_interfaces, diff_note, refuse_used
 from ansible_collections.netguard.aws.plugins.module_utils.journal import FAILED, REVOKED, WOULD_REVOKE, open_journal
 from ansible_collections.netguard.aws.plugins.module_utils.matching import egress_rules_of, match_egress_rules
 from ansible_collections.netguard.aws.plugins.module_utils.predicates import (
@@ -45,8 +47,9 @@ Selection = namedtuple("Selection", ["rules", "predicates", "keep", "stale_group
 Selection.__doc__ = """The request's selectors resolved for one VPC (group names as IDs), and the stale groups
 (``StaleSecurityGroupSet`` entries, which name their own group, so any superset serves)."""
 
-GroupPlan = namedtuple("GroupPlan", ["group", "described", "selection", "match"])
-GroupPlan.__doc__ = """A group, its described rules, the request resolved for its VPC, and what matched."""
+GroupPlan = namedtuple("GroupPlan", ["group", "described", "selection", "match", "affected"], defaults=(None,))
+GroupPlan.__doc__ = """A group, its described rules, the request resolved for its VPC, what matched, and with
+``impact`` the network interfaces behind a group that would change (``affected_interfaces``)."""
 
 GroupOutcome = namedtuple("GroupOutcome", ["result", "diff", "warnings"])
 
@@ -66,20 +69,21 @@ def revoke_egress(client, request, check_mode=False, diff=False, clients=None):
     from ``clients(regions)``.
 
     With ``journal``, the file is opened (and its run line written) before any API
-    call, and every revoke call is journaled: see ``journal.py``.
+    call, and every revoke call is journaled: see ``journal.py``. With ``impact``, one
+    DescribeNetworkInterfaces per 200 groups that would change, before any write.
     """
     journal = open_journal(request.journal, check_mode, MODULE) if request.journal is not None else None
     try:
         result = _revoke(client, clients, request, check_mode, diff, journal)
     except NetguardAwsError as error:
         if journal is not None:
-            error.details["journal"] = {"path": journal.path, "run": journal.run_id}
+            error.details["journal"] = journal.reference()
         raise
     finally:
         if journal is not None:
             journal.close()
     if journal is not None:
-        result["journal"] = {"path": journal.path, "run": journal.run_id}
+        result["journal"] = journal.reference()
     return result
 
 
@@ -105,10 +109,14 @@ def _revoke(client, clients, request, check_mode, diff, journal):
     stale_groups = api.stale_security_groups([vpc_id]) if stale else []
 
     described = _described_rules(api, group_id, region)
-    plan = _plan(group, described, _selection(request, ids_by_name, vpc_id, stale_groups), request)
-    _check_blast_radius(request, [plan])
-    outcome = _revoke_planned(api, plan, request, region, check_mode, journal)
-    result = dict(outcome.result, warnings=list(request.warnings) + outcome.warnings)
+    plans = _assessed(api, request, [_plan(group, described, _selection(request, ids_by_name, vpc_id, stale_groups),
+                                           request)])
+    _check_guards(request, plans)
+    outcome = _revoke_planned(api, plans[0], request, region, check_mode, journal)
+    owner_id = group.get("OwnerId") or next((rule.api_rule.get("GroupOwnerId") for rule in described
+                                             if rule.api_rule.get("GroupOwnerId")), None)
+    result = dict(outcome.result, region=region, owner_id=owner_id, check_mode=check_mode,
+                  warnings=list(request.warnings) + outcome.warnings)
     if diff:
         result["diff"] = outcome.diff
     return result
@@ -124,9 +132,9 @@ def _revoke_in_bulk(api, request, region, check_mode, diff, journal):
     the others, and the task fails at the end naming it.
     """
     plans, warnings = _bulk_plans(api, request, region)
-    _check_blast_radius(request, plans)
+    _check_guards(request, plans)
     return _bulk_result(_revoke_plans(api, plans, request, region, check_mode, journal),
-                        list(request.warnings) + warnings, diff)
+                        list(request.warnings) + warnings, diff, check_mode)
 
 
 def _revoke_in_regions(client, clients, request, check_mode, diff, journal):
@@ -134,13 +142,13 @@ def _revoke_in_regions(client, clients, request, check_mode, diff, journal):
     ``max_revoked_rules`` over all of them, then revoke in every region, ``concurrency`` at a time in each."""
     run = RegionalRun(client, clients, request.regions)
     planned = run.each(lambda region, api: _bulk_plans(api, request, region))
-    _check_blast_radius(request, [plan for plans, _warnings in planned.values() for plan in plans])
+    _check_guards(request, [plan for plans, _warnings in planned.values() for plan in plans])
     revoked = run.each(lambda region, api: _revoke_plans(api, planned[region][0], request, region, check_mode,
                                                          journal), list(planned))
     warnings = list(request.warnings) + [warning for _plans, region_warnings in planned.values()
                                          for warning in region_warnings]
     outcomes = [outcome for region in revoked for outcome in revoked[region]]
-    return _bulk_result(outcomes, warnings, diff, run)
+    return _bulk_result(outcomes, warnings, diff, check_mode, run)
 
 
 def _bulk_plans(api, request, region):
@@ -164,7 +172,17 @@ def _bulk_plans(api, request, region):
     plans = [_plan(group, described_by_group[group["GroupId"]],
                    _selection(request, ids_by_name, group.get("VpcId"), stale_groups), request)
              for group in groups]
-    return plans, warnings
+    return _assessed(api, request, plans), warnings
+
+
+def _assessed(api, request, plans):
+    """The plans, with ``impact``, each changing group's ``affected`` interfaces (one describe per 200 groups)."""
+    changing = [plan.group["GroupId"] for plan in plans if plan.match.matched]
+    if not request.impact or not changing:
+        return plans
+    interfaces = api.network_interfaces(changing)
+    return [plan._replace(affected=affected_interfaces(plan.group["GroupId"], interfaces)) if plan.match.matched
+            else plan for plan in plans]
 
 
 def _revoke_plans(api, plans, request, region, check_mode, journal):
@@ -184,7 +202,7 @@ def _revoke_plans(api, plans, request, region, check_mode, journal):
         return list(pool.map(revoke_one, plans))
 
 
-def _bulk_result(outcomes, warnings, diff, run=None):
+def _bulk_result(outcomes, warnings, diff, check_mode, run=None):
     """The bulk task's result; raises, with the result, when a group (or, with ``regions``, a region) failed."""
     group_results = [outcome.result for outcome in outcomes]
     failed = [group_result for group_result in group_results if group_result.get("failed")]
@@ -198,6 +216,7 @@ def _bulk_result(outcomes, warnings, diff, run=None):
             "failed_groups": len(failed),
         },
         "warnings": warnings + [warning for outcome in outcomes for warning in outcome.warnings],
+        "check_mode": check_mode,
     }
     if run is not None:
         result.update(run.report())
@@ -207,7 +226,7 @@ def _bulk_result(outcomes, warnings, diff, run=None):
     if failed:
         reasons = "; ".join("%s: %s" % (group_result["group_id"], group_result["msg"]) for group_result in failed)
         problems.append("could not revoke from %d of %s (the others were handled): %s"
-                        % (len(failed), _counted(len(group_results), "security group"), reasons))
+                        % (len(failed), counted(len(group_results), "security group"), reasons))
     if run is not None and run.failed_regions:
         problems.append(run.failure_message())
     if problems:
@@ -236,20 +255,19 @@ def _plan(group, described, selection, request):
     return GroupPlan(group, described, selection, match)
 
 
-def _check_blast_radius(request, plans):
-    """Refuse, before any write call, to revoke more rules than ``max_revoked_rules`` allows."""
+def _check_guards(request, plans):
+    """Refuse, before any write call, to revoke more rules than ``max_revoked_rules`` allows, or, with
+    ``require_unused``, from a group that network interfaces use."""
+    if request.require_unused:
+        refuse_used(dict((plan.group["GroupId"], plan.affected) for plan in plans if plan.affected is not None))
     if request.max_revoked_rules is None:
         return
     count = sum(len(plan.match.matched) for plan in plans)
     if count > request.max_revoked_rules:
         groups = sum(1 for plan in plans if plan.match.matched)
         raise NetguardAwsError("%s in %s would be revoked, more than max_revoked_rules=%d; nothing was revoked"
-                               % (_counted(count, "egress rule"), _counted(groups, "security group"),
+                               % (counted(count, "egress rule"), counted(groups, "security group"),
                                   request.max_revoked_rules), would_revoke=count)
-
-
-def _counted(number, noun):
-    return "%d %s%s" % (number, noun, "" if number == 1 else "s")
 
 
 def _revoke_planned(api, plan, request, region, check_mode, journal):
@@ -257,12 +275,12 @@ def _revoke_planned(api, plan, request, region, check_mode, journal):
     group_id = plan.group["GroupId"]
     described, match = plan.described, plan.match
     warnings = list(match.warnings)
-    response = {}
+    response, revoked = {}, []
     for _attempt in range(REVOKE_ATTEMPTS):
         if not match.matched:
             break
         try:
-            response = _journaled_revoke(api, journal, plan.group, region, match.matched, check_mode)
+            response, revoked = _journaled_revoke(api, journal, plan.group, region, match.matched, check_mode)
             break
         except RulesGone:
             expected = match.matched
@@ -276,22 +294,27 @@ def _revoke_planned(api, plan, request, region, check_mode, journal):
         raise NetguardAwsError("the egress rules of %s kept changing while this task revoked them; run it again"
                                % group_id, group_id=group_id)
 
-    revoked = _revoked(match.matched, response, check_mode)
     not_revoked = [rule.rule_id for rule in match.matched if rule not in revoked]
     if not_revoked:
         warnings.append("AWS did not report %s as revoked from %s" % (", ".join(not_revoked), group_id))
     before = egress_rules_of(group_id, described)
     after = [rule for rule in before if rule not in revoked]
     result = _group_result(plan.group, revoked, after, response, match)
+    header_note = None
+    if plan.affected is not None and revoked:
+        result["affected_interfaces"] = plan.affected
+        header_note = diff_note(plan.affected)
     notes = dict((rule.rule_id, "kept by keep[%d]" % item.index) for rule, item in match.kept)
-    return GroupOutcome(result, egress_diff(group_id, before, after, notes), warnings)
+    return GroupOutcome(result, egress_diff(group_id, before, after, notes, header_note), warnings)
 
 
 def _journaled_revoke(api, journal, group, region, rules, check_mode):
-    """``api.revoke_egress``, with the journal's intent line before the call and its outcome line after."""
+    """``(response, the rules that went)`` of ``api.revoke_egress``, with the journal's intent line before the
+    call and its outcome line after."""
     rule_ids = [rule.rule_id for rule in rules]
     if journal is None:
-        return api.revoke_egress(group["GroupId"], rule_ids, dry_run=check_mode)
+        response = api.revoke_egress(group["GroupId"], rule_ids, dry_run=check_mode)
+        return response, _revoked(rules, response, check_mode)
     entry = journal.intent(group, region, rules)
     try:
         response = api.revoke_egress(group["GroupId"], rule_ids, dry_run=check_mode)
@@ -303,7 +326,7 @@ def _journaled_revoke(api, journal, group, region, rules, check_mode):
         raise
     revoked = _revoked(rules, response, check_mode)
     journal.outcome(entry, WOULD_REVOKE if check_mode else REVOKED, [rule.rule_id for rule in revoked])
-    return response
+    return response, revoked
 
 
 def _group_result(group, revoked, after, response, match):

@@ -44,6 +44,7 @@ extends_documentation_fragment:
   - netguard.aws.connection
   - netguard.aws.rule_filters
   - netguard.aws.regions
+  - netguard.aws.ip_permissions
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 options:
@@ -93,6 +94,24 @@ options:
     version_added: 0.2.0
     type: int
     default: 8
+  impact:
+    description:
+      - Report who is behind each group that changes (in check mode, would change) in RV(affected_interfaces), that is the
+        network interfaces that use the group, by the kind of resource that owns them (instances, Lambda
+        functions, load balancers, VPC endpoints, others such as NAT gateways), with up to 20 examples.
+      - Read with C(DescribeNetworkInterfaces) filtered by C(group-id), one call per 200 such groups, before any write
+        call; needs C(ec2:DescribeNetworkInterfaces). With O(ignore:diff), each group's diff header gives the total.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  require_unused:
+    description:
+      - Refuse the whole task, before any write call and like O(max_revoked_rules), when any group that would change
+        has network interfaces attached, naming the groups and interfaces; nothing is revoked.
+      - Implies O(impact).
+    type: bool
+    default: false
+    version_added: 0.2.0
   revoke_rate:
     description:
       - Bulk mode. A fixed pace for revokes, in calls per second per account-region, for users who know their EC2
@@ -132,122 +151,6 @@ options:
     type: list
     elements: raw
     aliases: [rule_ids]
-  ip_permissions:
-    description:
-      - Rules to remove, in the shape of the API's C(IpPermissions).
-      - Each key may be written in snake_case (V(ip_protocol), V(ip_ranges), V(cidr_ip)) or in the CamelCase
-        of AWS JSON (V(IpProtocol), V(IpRanges), V(CidrIp)), so output of the AWS CLI can be pasted.
-      - Each entry expands to one rule per destination; each entry needs at least one destination.
-      - Cannot be used with the shorthand options O(protocol), O(port), O(cidr), O(destination_group),
-        O(group_owner) and O(prefix_list_id).
-    type: list
-    elements: dict
-    suboptions:
-      ip_protocol:
-        description:
-          - V(tcp) (V(6)), V(udp) (V(17)), V(icmp) (V(1)), V(icmpv6) (V(58)), V(all) (V(-1)), or another
-            protocol number from 0 to 255. Case does not matter.
-        type: raw
-        required: true
-        aliases: [IpProtocol]
-      from_port:
-        description:
-          - First port of the range for tcp and udp (0-65535), or the ICMP type (-1 for all types).
-          - Give O(ip_permissions[].from_port) and O(ip_permissions[].to_port) together, or neither;
-            neither means every port, or every ICMP type and code.
-          - Protocol all and numbered protocols other than tcp, udp, icmp and icmpv6 take no port
-            (or -1 for both, as AWS describes them).
-        type: int
-        aliases: [FromPort]
-      to_port:
-        description:
-          - Last port of the range for tcp and udp, or the ICMP code (-1 for every code of the type).
-        type: int
-        aliases: [ToPort]
-      ip_ranges:
-        description: IPv4 destinations.
-        type: list
-        elements: dict
-        aliases: [IpRanges]
-        suboptions:
-          cidr_ip:
-            description: An IPv4 CIDR block.
-            type: str
-            required: true
-            aliases: [CidrIp]
-          description:
-            description: Accepted and ignored, as AWS ignores it when matching.
-            type: str
-            aliases: [Description]
-      ipv6_ranges:
-        description: IPv6 destinations.
-        type: list
-        elements: dict
-        aliases: [Ipv6Ranges]
-        suboptions:
-          cidr_ipv6:
-            description: An IPv6 CIDR block.
-            type: str
-            required: true
-            aliases: [CidrIpv6]
-          description:
-            description: Accepted and ignored, as AWS ignores it when matching.
-            type: str
-            aliases: [Description]
-      prefix_list_ids:
-        description: Managed prefix list destinations.
-        type: list
-        elements: dict
-        aliases: [PrefixListIds]
-        suboptions:
-          prefix_list_id:
-            description: A prefix list ID, V(pl-) followed by 8 or 17 hex digits.
-            type: str
-            required: true
-            aliases: [PrefixListId]
-          description:
-            description: Accepted and ignored, as AWS ignores it when matching.
-            type: str
-            aliases: [Description]
-      user_id_group_pairs:
-        description:
-          - Security group destinations.
-        type: list
-        elements: dict
-        aliases: [UserIdGroupPairs]
-        suboptions:
-          group_id:
-            description:
-              - ID of the referenced group. Takes precedence over O(ip_permissions[].user_id_group_pairs[].group_name).
-            type: str
-            aliases: [GroupId]
-          group_name:
-            description:
-              - Name of the referenced group, looked up in the VPC of the target group.
-            type: str
-            aliases: [GroupName]
-          user_id:
-            description:
-              - AWS account that owns the referenced group. When given, only a rule referencing the group in
-                this account matches.
-            type: str
-            aliases: [UserId]
-          description:
-            description: Accepted and ignored, as AWS ignores it when matching.
-            type: str
-            aliases: [Description]
-          vpc_id:
-            description: Accepted and ignored, so that AWS output can be pasted.
-            type: str
-            aliases: [VpcId]
-          vpc_peering_connection_id:
-            description: Accepted and ignored, so that AWS output can be pasted.
-            type: str
-            aliases: [VpcPeeringConnectionId]
-          peering_status:
-            description: Accepted and ignored, so that AWS output can be pasted.
-            type: str
-            aliases: [PeeringStatus]
   protocol:
     description:
       - Shorthand, as in C(aws ec2 revoke-security-group-egress --protocol).
@@ -331,7 +234,8 @@ notes:
   - "IAM permissions: C(ec2:DescribeSecurityGroupRules) and C(ec2:RevokeSecurityGroupEgress), also in check mode;
     C(ec2:DescribeSecurityGroups) in bulk mode, when a group is given by name, or when the group turns out to
     have no rules (to tell an empty group from a missing one); C(ec2:DescribeStaleSecurityGroups) for
-    O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all)."
+    O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all); C(ec2:DescribeNetworkInterfaces) for
+    O(impact) and O(require_unused)."
   - A group that does not exist is an error, never a silent success.
   - RV(ignore:changed) is V(true) only when AWS reports the rules as revoked (C(RevokedSecurityGroupRules)); on
     endpoints that do not return that field, a successful revoke by rule IDs means all of them went.
@@ -546,6 +450,58 @@ group_id:
   returned: success, for one group
   type: str
   sample: sg-0123456789abcdef0
+region:
+  description: Region of the group.
+  returned: success, for one group
+  type: str
+  sample: us-east-1
+  version_added: 0.2.0
+owner_id:
+  description: AWS account that owns the group, as C(DescribeSecurityGroupRules) reports it (null where the endpoint
+    does not).
+  returned: success, for one group
+  type: str
+  sample: "123456789012"
+  version_added: 0.2.0
+check_mode:
+  description: Whether the task ran in check mode, so that nothing was revoked; the restore module refuses such a
+    result.
+  returned: success
+  type: bool
+  sample: false
+  version_added: 0.2.0
+affected_interfaces:
+  description:
+    - With O(impact), the network interfaces that use the group, when the group changes (in check mode, would
+      change).
+  returned: with O(impact), for one group that changes
+  type: dict
+  version_added: 0.2.0
+  contains:
+    total:
+      description: How many network interfaces use the group.
+      type: int
+    by_type:
+      description: How many of them belong to C(instance), C(lambda), C(load_balancer), C(vpc_endpoint) and
+        C(other) resources, read from C(InterfaceType), C(Attachment), C(RequesterId) and C(Description).
+      type: dict
+    examples:
+      description: Up to 20 of them, each with C(network_interface_id), C(type) (as in C(by_type)),
+        C(instance_id) (null unless attached to an instance) and C(description).
+      type: list
+      elements: dict
+  sample:
+    total: 2
+    by_type: {instance: 1, lambda: 0, load_balancer: 1, vpc_endpoint: 0, other: 0}
+    examples:
+      - network_interface_id: eni-0123456789abcdef0
+        type: instance
+        instance_id: i-0123456789abcdef0
+        description: Primary network interface
+      - network_interface_id: eni-0fedcba9876543210
+        type: load_balancer
+        instance_id: null
+        description: ELB app/web/50dc6c495c0c9188
 revoked_rules:
   description:
     - The egress rules removed, as AWS described them; in check mode, the rules that would be removed.
@@ -726,6 +682,9 @@ groups:
     owner_id:
       description: AWS account that owns the group.
       type: str
+    affected_interfaces:
+      description: With O(impact), as RV(affected_interfaces), for a group that changes.
+      type: dict
     failed:
       description: Present and V(true) when revoking from this group failed.
       type: bool
@@ -826,21 +785,11 @@ from ansible_collections.netguard.aws.plugins.module_utils.predicates import rul
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
     RULE_SELECTORS,
     SHORTHAND_OPTIONS,
+    ip_permissions_argument_spec,
     parse_revoke_request,
     shorthand_argument_spec,
 )
 from ansible_collections.netguard.aws.plugins.module_utils.revoke import revoke_egress
-
-
-def _ignored(*aliases):
-    return dict(type="str", aliases=list(aliases))
-
-
-def _destination_list(alias, key, key_alias):
-    return dict(type="list", elements="dict", aliases=[alias], options={
-        key: dict(type="str", required=True, aliases=[key_alias]),
-        "description": _ignored("Description"),
-    })
 
 
 ARGUMENT_SPEC = dict(
@@ -850,28 +799,14 @@ ARGUMENT_SPEC = dict(
     # raw: checked by the request parser, whose errors quote the value given.
     filters=dict(type="raw"),
     security_group_rule_ids=dict(type="list", elements="raw", aliases=["rule_ids"]),
-    ip_permissions=dict(type="list", elements="dict", options=dict(
-        ip_protocol=dict(type="raw", required=True, aliases=["IpProtocol"]),
-        from_port=dict(type="int", aliases=["FromPort"]),
-        to_port=dict(type="int", aliases=["ToPort"]),
-        ip_ranges=_destination_list("IpRanges", "cidr_ip", "CidrIp"),
-        ipv6_ranges=_destination_list("Ipv6Ranges", "cidr_ipv6", "CidrIpv6"),
-        prefix_list_ids=_destination_list("PrefixListIds", "prefix_list_id", "PrefixListId"),
-        user_id_group_pairs=dict(type="list", elements="dict", aliases=["UserIdGroupPairs"], options=dict(
-            group_id=dict(type="str", aliases=["GroupId"]),
-            group_name=dict(type="str", aliases=["GroupName"]),
-            user_id=dict(type="str", aliases=["UserId"]),
-            description=_ignored("Description"),
-            vpc_id=_ignored("VpcId"),
-            vpc_peering_connection_id=_ignored("VpcPeeringConnectionId"),
-            peering_status=_ignored("PeeringStatus"),
-        ), required_one_of=[["group_id", "group_name"]]),
-    ), required_together=[["from_port", "to_port"]]),
+    ip_permissions=ip_permissions_argument_spec(),
     group_owner=dict(type="str"),
     revoke_all=dict(type="bool"),
     allow_bulk_revoke_all=dict(type="bool", default=False),
     max_revoked_rules=dict(type="int"),
     concurrency=dict(type="int", default=8),
+    impact=dict(type="bool", default=False),
+    require_unused=dict(type="bool", default=False),
     rule_filters=rule_filters_argument_spec(),
     # raw: rule IDs and predicate dicts, checked by the request parser.
     keep=dict(type="list", elements="raw"),

@@ -7,6 +7,7 @@ reaches the module as it would from a user's playbook. Each case must fail befor
 
 REVOKE = "netguard.aws.ec2_security_group_egress_revoke"
 INFO = "netguard.aws.ec2_security_group_egress_info"
+RESTORE = "netguard.aws.ec2_security_group_egress_restore"
 GROUP = "group_id: sg-0123456789abcdef0\n"
 LONG = "x" * 5000
 
@@ -257,6 +258,41 @@ CASES = [
     ("bulk journal in a missing directory", REVOKE,
      "filters: {vpc-id: vpc-0123456789abcdef0}\nprotocol: all\ncidr: 0.0.0.0/0\nregions: [us-east-1, eu-west-1]\n"
      "journal: /nonexistent-netguard/j.jsonl", ["journal '/nonexistent-netguard/j.jsonl'"]),
+    # the restore module
+    ("restore revoked a word", RESTORE, "revoked: everything", ["revoked 'everything'", "registered result"]),
+    ("restore revoked a list", RESTORE, "revoked: [1, 2]", ["revoked [1, 2]"]),
+    ("restore revoked of check mode", RESTORE,
+     "revoked: {check_mode: true, group_id: sg-0123456789abcdef0, revoked_ip_permissions: []}",
+     ["revoked is the result of a run in check mode"]),
+    ("restore bulk group of check mode", RESTORE,
+     "revoked: {groups: [{check_mode: true, group_id: sg-0123456789abcdef0}]}", ["revoked.groups[0]", "check mode"]),
+    ("restore groups not a list", RESTORE, "revoked: {groups: sg-0123456789abcdef0}", ["revoked.groups 'sg-0123456789abcdef0'"]),
+    ("restore group id malformed", RESTORE, "revoked: {groups: [{group_id: sg-12}]}", ["revoked.groups[0].group_id 'sg-12'"]),
+    ("restore region malformed", RESTORE, "revoked: {groups: [{group_id: sg-0123456789abcdef0, region: moon-base}]}",
+     ["revoked.groups[0].region 'moon-base'"]),
+    ("restore bad cidr in revoked", RESTORE,
+     "revoked:\n  group_id: sg-0123456789abcdef0\n  revoked_ip_permissions:\n    - {IpProtocol: tcp, FromPort: 1, ToPort: 2, "
+     "IpRanges: [{CidrIp: 10.0.0.0/33}]}", ["revoked.revoked_ip_permissions[0].ip_ranges[0].cidr_ip '10.0.0.0/33'"]),
+    ("restore revoked rule not a rule", RESTORE,
+     "revoked:\n  group_id: sg-0123456789abcdef0\n  revoked_ip_permissions: []\n  revoked_rules: [{ip_protocol: ftp}]",
+     ["revoked.revoked_rules[0]", "not a rule"]),
+    ("restore group by name", RESTORE,
+     "group_id: sg-0123456789abcdef0\nip_permissions:\n  - {IpProtocol: tcp, FromPort: 1, ToPort: 2, "
+     "UserIdGroupPairs: [{GroupName: db}]}", ["ip_permissions[0].user_id_group_pairs[0].group_name 'db'"]),
+    ("restore ports reversed", RESTORE,
+     "group_id: sg-0123456789abcdef0\nip_permissions:\n  - {IpProtocol: tcp, FromPort: 443, ToPort: 80, "
+     "IpRanges: [{CidrIp: 10.0.0.0/8}]}", ["ip_permissions[0].from_port/to_port '443-80'", "reversed"]),
+    ("restore ip_permissions empty", RESTORE, "group_id: sg-0123456789abcdef0\nip_permissions: []", ["ip_permissions is empty"]),
+    ("restore group without rules", RESTORE, "group_id: sg-0123456789abcdef0", ["group_id", "ip_permissions"]),
+    ("restore two inputs", RESTORE, "group_id: sg-0123456789abcdef0\nrevoked: {groups: []}\nip_permissions: []",
+     ["mutually exclusive"]),
+    ("restore no input", RESTORE, "region: us-east-1", ["group_id", "revoked", "journal"]),
+    ("restore journal missing", RESTORE, "journal: /nonexistent-netguard/j.jsonl",
+     ["journal '/nonexistent-netguard/j.jsonl' cannot be read"]),
+    ("restore journal not a journal", RESTORE, "journal: /etc/passwd", ["journal '/etc/passwd' is not a journal"]),
+    ("restore journal a directory", RESTORE, "journal: /tmp", ["journal '/tmp' cannot be read"]),
+    ("restore journal without run", RESTORE, "journal: {path: /tmp/j.jsonl}", ["journal {'path': '/tmp/j.jsonl'}"]),
+    ("restore journal a number", RESTORE, "journal: 5", ["journal 5"]),
     # the info module
     ("info group id malformed", INFO, "group_id: [sg-1]", ["group_id[0] 'sg-1'"]),
     ("info port without protocol", INFO, "port: 443", ["port", "protocol"]),

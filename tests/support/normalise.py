@@ -6,6 +6,8 @@ from collections import Counter
 from .seed import label_of
 
 _AWS_ID = re.compile(r"\b(?:sgr|sg|vpc|pl)-[0-9a-f]{8,17}\b")
+# A journal's run ID, new in every run.
+_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def id_labels(ec2):
@@ -30,6 +32,8 @@ def relabelled(value, labels):
                      else relabelled(item, labels)) for key, item in value.items())
     if isinstance(value, list):
         return [relabelled(item, labels) for item in value]
+    if isinstance(value, str) and _RUN_ID.match(value):
+        return "<run id>"
     if isinstance(value, str):
         return _AWS_ID.sub(lambda found: labels.get(found.group(0), "<unknown id>"), value)
     return value

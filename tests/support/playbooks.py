@@ -35,6 +35,7 @@ SCENARIOS = {
     "group_by_name": {"tcp-25-0.0.0.0/0"},
     "default_allow_all": {"all-0.0.0.0/0", "all-::/0"},
     "restore_revoked": EVERY_EGRESS_RULE,
+    "restore_round_trip": set(),
     "bad_input": set(),
     "module_defaults_group": {"all-0.0.0.0/0", "all-::/0"},
     "connection_options": {"tcp-25-0.0.0.0/0"},

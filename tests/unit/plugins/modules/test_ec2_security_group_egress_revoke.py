@@ -16,34 +16,6 @@ DESCRIBE = "DescribeSecurityGroupRules"
 REVOKE = "RevokeSecurityGroupEgress"
 
 
-@pytest.fixture
-def vpc(ec2):
-    return ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-
-
-@pytest.fixture
-def groups(ec2, vpc):
-    """A web group with one egress rule of every kind, and the db group it references."""
-    db = ec2.create_security_group(GroupName="db", Description="db", VpcId=vpc)["GroupId"]
-    web = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
-    prefix_list = ec2.create_managed_prefix_list(PrefixListName="dns", MaxEntries=2, AddressFamily="IPv4")
-    prefix_list_id = prefix_list["PrefixList"]["PrefixListId"]
-    ec2.authorize_security_group_egress(GroupId=web, IpPermissions=[
-        {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
-        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-         "IpRanges": [{"CidrIp": "10.1.0.0/16", "Description": "web"}],
-         "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/32"}]},
-        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
-         "UserIdGroupPairs": [{"GroupId": db, "Description": "database"}]},
-        {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "PrefixListIds": [{"PrefixListId": prefix_list_id}]},
-        {"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
-        {"IpProtocol": "50", "FromPort": -1, "ToPort": -1, "IpRanges": [{"CidrIp": "192.168.0.0/24"}]},
-    ])
-    ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
-    return {"web": web, "db": db, "prefix_list_id": prefix_list_id, "vpc": vpc}
-
-
 def warnings(result):
     """Warning texts; ansible-core 2.19 returns each as a structured event."""
     return [warning if isinstance(warning, str) else warning["event"]["msg"] for warning in result.get("warnings", [])]

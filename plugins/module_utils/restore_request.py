@@ -1,0 +1,172 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Turn the restore module's parameters into the rules to put back, group by group.
+
+The rules come from ``ip_permissions``, from a registered result of the revoke
+module (or the review report, which has the same shape), or from a journal.
+Everything is checked here, before any API call; ``ip_permissions`` in any of
+them is parsed by the revoke module's own parser.
+"""
+
+import json
+import os
+from collections import namedtuple
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.formatting import described_from_summary
+from ansible_collections.netguard.aws.plugins.module_utils.journal import read_journal, revoked_in_journal
+from ansible_collections.netguard.aws.plugins.module_utils.request import (
+    ip_permission_rules,
+    ip_permissions_argument_spec,
+    region_name,
+)
+from ansible_collections.netguard.aws.plugins.module_utils.rules import aws_id, invalid
+
+RestoreRule = namedtuple("RestoreRule", ["requested", "tags"])
+RestoreRule.__doc__ = """A ``RequestedRule`` to add (description and peering details kept) and the tags to give it."""
+
+GroupRestore = namedtuple("GroupRestore", ["group_id", "region", "owner_id", "rules"])
+GroupRestore.__doc__ = """The rules to put back into one group; ``region`` None is the connection's region."""
+
+RestoreRequest = namedtuple("RestoreRequest", ["groups", "bulk", "warnings"])
+RestoreRequest.__doc__ = """``bulk``: report each group in ``groups`` (a bulk result, a report, a journal), or one
+group at the top of the result (``group_id``, a single-group result)."""
+
+_NOT_A_RESULT = ("is neither a registered result of netguard.aws.ec2_security_group_egress_revoke nor the "
+                 "egress-review.json report")
+
+
+def parse_restore_request(params):
+    """Check everything that can be checked locally and return a ``RestoreRequest``."""
+    warnings = []
+    if params.get("group_id") is not None:
+        group_id = aws_id(params["group_id"], "group_id", "sg")
+        if not params.get("ip_permissions"):
+            raise NetguardAwsError("ip_permissions is empty: list the rules to restore (the revoke module's "
+                                   "revoked_ip_permissions)")
+        rules = _rules(params["ip_permissions"], (), "ip_permissions", warnings, validated=True)
+        return RestoreRequest((GroupRestore(group_id, None, None, rules),), False, warnings)
+    if params.get("revoked") is not None:
+        return _from_result(params["revoked"], warnings)
+    return _from_journal(params["journal"], warnings)
+
+
+def _from_result(revoked, warnings):
+    if isinstance(revoked, str):
+        try:
+            revoked = json.loads(revoked)
+        except ValueError:
+            raise invalid("revoked", revoked, _NOT_A_RESULT)
+    if not isinstance(revoked, dict):
+        raise invalid("revoked", revoked, _NOT_A_RESULT)
+    _refuse_check_mode(revoked, "revoked")
+    if "groups" in revoked:
+        entries = revoked["groups"]
+        if not isinstance(entries, list):
+            raise invalid("revoked.groups", entries, "is not a list of groups")
+        groups = []
+        for index, entry in enumerate(entries):
+            where = "revoked.groups[%d]" % index
+            if not isinstance(entry, dict):
+                raise invalid(where, entry, "is not a group of a bulk result")
+            _refuse_check_mode(entry, where)
+            groups.append(_result_group(entry, where, warnings))
+        return RestoreRequest(_merged(groups), True, warnings)
+    if "revoked_ip_permissions" not in revoked:
+        if revoked.get("failed"):
+            # A single-group task fails before or at its one revoke call, which removes all or nothing.
+            warnings.append("revoked is a failed task that revoked nothing: nothing to restore")
+            return RestoreRequest((), False, warnings)
+        raise invalid("revoked", revoked, _NOT_A_RESULT)
+    return RestoreRequest((_result_group(revoked, "revoked", warnings),), False, warnings)
+
+
+def _refuse_check_mode(result, where):
+    if result.get("check_mode"):
+        raise NetguardAwsError("%s is the result of a run in check mode, which revoked nothing: there is nothing to "
+                               "restore (give the result of the real run)" % where)
+
+
+def _result_group(entry, where, warnings):
+    group_id = aws_id(entry.get("group_id"), where + ".group_id", "sg")
+    region = entry.get("region")
+    if region is not None:
+        region_name(region, where + ".region")
+    rules = _rules(entry.get("revoked_ip_permissions") or [], entry.get("revoked_rules") or [],
+                   where + ".revoked_ip_permissions", warnings, where=where, group_id=group_id)
+    return GroupRestore(group_id, region, entry.get("owner_id"), rules)
+
+
+def _from_journal(value, warnings):
+    """``journal``: a path (every run in the file), or a revoke result's ``journal`` (``{path, run}``: that run)."""
+    run = None
+    if isinstance(value, dict):
+        path, run = value.get("path"), value.get("run")
+        if not isinstance(path, str) or not isinstance(run, str):
+            raise invalid("journal", value, "is neither a path nor the journal of a revoke result ({path, run})")
+    elif isinstance(value, str) and value.strip():
+        path = value
+    else:
+        raise invalid("journal", value, "is neither a path nor the journal of a revoke result ({path, run})")
+    path = os.path.expanduser(path)
+    records = read_journal(path)
+    if run is not None and not any(record["type"] == "run" and record.get("run") == run for record in records):
+        raise invalid("journal.run", run, "is not a run of the journal %s" % json.dumps(path))
+    groups = []
+    for intent, rule_ids in revoked_in_journal(records, run):
+        where = "journal entry %s of run %s" % (intent.get("entry"), intent.get("run"))
+        group_id = aws_id(intent.get("group_id"), where + ": group_id", "sg")
+        region = region_name(intent.get("region"), where + ": region")
+        summaries = intent.get("rules") if isinstance(intent.get("rules"), list) else []
+        rules = _rules(intent.get("ip_permissions") or [], summaries, where + ": ip_permissions", warnings,
+                       only_ids=set(rule_ids), where=where, group_id=group_id)
+        groups.append(GroupRestore(group_id, region, intent.get("account"), rules))
+    return RestoreRequest(_merged(groups), True, warnings)
+
+
+def _rules(permissions, summaries, option, warnings, only_ids=None, where=None, group_id=None, validated=False):
+    """``RestoreRule``s of ``ip_permissions`` (validated here as the module option is, unless ``validated``), with
+    tags from ``summaries`` (``revoked_rules``), limited to the rules whose ID is in ``only_ids`` when given."""
+    if not validated:
+        validation = ArgumentSpecValidator({"ip_permissions": ip_permissions_argument_spec()}).validate(
+            {"ip_permissions": permissions})
+        if validation.error_messages:
+            raise NetguardAwsError("%s: %s" % (option, validation.errors.msg))
+        permissions = validation.validated_parameters["ip_permissions"]
+    for index, permission in enumerate(permissions):
+        for pair_index, pair in enumerate(permission.get("user_id_group_pairs") or ()):
+            if pair.get("group_id") is None:
+                raise invalid("%s[%d].user_id_group_pairs[%d].group_name" % (option, index, pair_index),
+                              pair.get("group_name"), "names a referenced group by name: give its group_id, as "
+                              "revoked_ip_permissions does")
+    requested = ip_permission_rules(permissions, option, warnings)
+    described = [described_from_summary(summary, "%s.revoked_rules[%d]" % (where, index), group_id)
+                 for index, summary in enumerate(summaries)]
+    tags = dict((rule.rule, rule.tags) for rule in described)
+    if only_ids is not None:
+        wanted = set(rule.rule for rule in described if rule.rule_id in only_ids)
+        requested = [item for item in requested if item.rule in wanted]
+    return _unique(RestoreRule(item, tags.get(item.rule, {})) for item in requested)
+
+
+def _unique(rules):
+    """One of each rule (protocol, ports, destination, owner): the first one given."""
+    seen = {}
+    for item in rules:
+        seen.setdefault((item.requested.rule, item.requested.group_owner), item)
+    return tuple(seen.values())
+
+
+def _merged(groups):
+    """One entry per group and region, its rules in the order given: a group revoked from twice is restored once."""
+    merged = {}
+    for group in groups:
+        key = (group.region, group.group_id)
+        if key in merged:
+            group = merged[key]._replace(rules=_unique(merged[key].rules + group.rules))
+        merged[key] = group
+    return tuple(merged.values())

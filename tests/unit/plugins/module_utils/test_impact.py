@@ -1,0 +1,93 @@
+"""Who is behind a group: interface types as AWS sets them, the summary, the require_unused refusal (pure, and with
+botocore's Stubber for the shapes moto never returns)."""
+
+import botocore.session
+import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.impact import affected_interfaces, interface_type, refuse_used
+from ansible_collections.netguard.aws.plugins.module_utils.request import RequestedRule, RevokeRequest
+from ansible_collections.netguard.aws.plugins.module_utils.revoke import revoke_egress
+from ansible_collections.netguard.aws.plugins.module_utils.rules import EgressRule
+
+from .described import GROUP, api_rule
+
+OTHER = "sg-0aaaaaaaaaaaaaaaa"
+
+# DescribeNetworkInterfaces entries as AWS returns them for each kind of resource.
+AWS_INTERFACES = [
+    ({"NetworkInterfaceId": "eni-00000000000000001", "InterfaceType": "interface", "Description": "Primary network interface",
+      "Attachment": {"InstanceId": "i-00000000000000001", "Status": "attached"}, "RequesterManaged": False}, "instance"),
+    ({"NetworkInterfaceId": "eni-00000000000000002", "InterfaceType": "lambda", "RequesterId": "AROAEXAMPLE:fn",
+      "Description": "AWS Lambda VPC ENI-checkout-1a2b3c", "RequesterManaged": True}, "lambda"),
+    ({"NetworkInterfaceId": "eni-00000000000000003", "InterfaceType": "interface", "RequesterId": "amazon-elb",
+      "Description": "ELB app/web/50dc6c495c0c9188", "RequesterManaged": True}, "load_balancer"),
+    ({"NetworkInterfaceId": "eni-00000000000000004", "InterfaceType": "network_load_balancer",
+      "Description": "ELB net/api/0123456789abcdef"}, "load_balancer"),
+    ({"NetworkInterfaceId": "eni-00000000000000005", "InterfaceType": "vpc_endpoint",
+      "Description": "VPC Endpoint Interface vpce-0123456789abcdef0"}, "vpc_endpoint"),
+    ({"NetworkInterfaceId": "eni-00000000000000006", "InterfaceType": "natGateway",
+      "Description": "Interface for NAT Gateway nat-0123456789abcdef0"}, "other"),
+    ({"NetworkInterfaceId": "eni-00000000000000007", "InterfaceType": "interface", "RequesterId": "123456789012:awslambda_1",
+      "Description": "AWS Lambda VPC ENI-legacy"}, "lambda"),
+    ({"NetworkInterfaceId": "eni-00000000000000008", "InterfaceType": "gateway_load_balancer_endpoint"}, "vpc_endpoint"),
+    ({"NetworkInterfaceId": "eni-00000000000000009", "InterfaceType": "efa",
+      "Attachment": {"InstanceId": "i-00000000000000002"}}, "instance"),
+]
+
+
+@pytest.mark.parametrize("interface, kind", AWS_INTERFACES,
+                         ids=[kind + "-" + item["NetworkInterfaceId"][-1] for item, kind in AWS_INTERFACES])
+def test_each_kind_of_interface_is_named_as_aws_marks_it(interface, kind):
+    assert interface_type(interface) == kind
+
+
+def test_summary_counts_only_interfaces_of_the_group_and_keeps_20_examples():
+    interfaces = [dict(interface, Groups=[{"GroupId": GROUP}]) for interface, _kind in AWS_INTERFACES]
+    interfaces += [{"NetworkInterfaceId": "eni-1%016d" % index, "Groups": [{"GroupId": OTHER}, {"GroupId": GROUP}]}
+                   for index in range(15)]
+    interfaces.append({"NetworkInterfaceId": "eni-0ffffffffffffffff", "Groups": [{"GroupId": OTHER}]})
+
+    affected = affected_interfaces(GROUP, interfaces)
+
+    assert affected["total"] == 24
+    assert affected["by_type"] == {"instance": 2, "lambda": 2, "load_balancer": 2, "vpc_endpoint": 2, "other": 16}
+    assert len(affected["examples"]) == 20
+    assert affected["examples"][0] == {"network_interface_id": "eni-00000000000000001", "type": "instance",
+                                       "instance_id": "i-00000000000000001", "description": "Primary network interface"}
+    assert "eni-0ffffffffffffffff" not in [example["network_interface_id"] for example in affected["examples"]]
+
+
+def test_refusal_names_each_used_group_and_its_interfaces_and_more():
+    used = affected_interfaces(GROUP, [{"NetworkInterfaceId": "eni-%017d" % index, "Groups": [{"GroupId": GROUP}]}
+                                       for index in range(7)])
+    unused = affected_interfaces(OTHER, [])
+    with pytest.raises(NetguardAwsError) as raised:
+        refuse_used({GROUP: used, OTHER: unused})
+    assert raised.value.msg.startswith("require_unused: 1 of the security groups that would change has network "
+                                       "interfaces attached: %s (eni-00000000000000000" % GROUP)
+    assert "and 2 more" in raised.value.msg and OTHER not in raised.value.msg
+    refuse_used({OTHER: unused})
+
+
+def test_types_reach_the_result_from_aws_shapes_with_one_describe(monkeypatch):
+    client = botocore.session.Session().create_client("ec2", region_name="us-east-1", aws_access_key_id="AKIDSTUB",
+                                                      aws_secret_access_key="stub")
+    rule = api_rule("sgr-0000000000000000a", "-1", -1, -1, CidrIpv4="0.0.0.0/0")
+    request = RevokeRequest(group_id=GROUP, group_name=None, vpc_id=None, filters=None, rule_ids=(),
+                            rules=(RequestedRule(EgressRule("-1", -1, -1, "cidr_ipv4", "0.0.0.0/0"), None),),
+                            revoke_all=False, max_revoked_rules=None, concurrency=1, warnings=[], rule_filters=None,
+                            keep=(), regions=None, revoke_rate=None, journal=None, impact=True)
+    with Stubber(client) as stubber:
+        stubber.add_response("describe_security_group_rules", {"SecurityGroupRules": [rule]})
+        stubber.add_response("describe_network_interfaces", {"NetworkInterfaces": [
+            dict(interface, Groups=[{"GroupId": GROUP}]) for interface, _kind in AWS_INTERFACES]},
+            {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000})
+        stubber.add_response("revoke_security_group_egress", {"Return": True, "RevokedSecurityGroupRules": [
+            {"SecurityGroupRuleId": "sgr-0000000000000000a", "GroupId": GROUP, "IsEgress": True}]})
+        result = revoke_egress(client, request)
+        stubber.assert_no_pending_responses()
+    assert result["affected_interfaces"]["by_type"] == {"instance": 2, "lambda": 2, "load_balancer": 2,
+                                                        "vpc_endpoint": 2, "other": 1}
+    assert result["owner_id"] == "123456789012" and result["region"] == "us-east-1"

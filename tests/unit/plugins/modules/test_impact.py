@@ -1,0 +1,83 @@
+"""impact and require_unused of ec2_security_group_egress_revoke against moto: interfaces and instances behind groups."""
+
+import pytest
+
+from ....support.seed import egress_rules, seed_fleet
+from .test_bulk_revoke import calls_to
+
+ALL_TO_ANYWHERE = dict(protocol="all", cidr="0.0.0.0/0")
+
+
+@pytest.fixture
+def used_fleet(ec2):
+    """4 groups of one VPC: the first behind an instance and a load balancer's interface, the second behind an
+    unattached interface, the other two unused."""
+    vpc_id, group_ids = seed_fleet(ec2, 4, tags={"env": "prod"})
+    subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet,
+                                 SecurityGroupIds=[group_ids[0]])["Instances"][0]
+    balancer = ec2.create_network_interface(SubnetId=subnet, Groups=[group_ids[0]], Description="ELB app/web/50dc6c495c0c9188")
+    spare = ec2.create_network_interface(SubnetId=subnet, Groups=[group_ids[1]], Description="spare")
+    return {"group_ids": group_ids, "instance_id": instance["InstanceId"],
+            "instance_interface": instance["NetworkInterfaces"][0]["NetworkInterfaceId"],
+            "balancer_interface": balancer["NetworkInterface"]["NetworkInterfaceId"],
+            "spare_interface": spare["NetworkInterface"]["NetworkInterfaceId"]}
+
+
+def test_single_group_reports_who_is_behind_it_and_the_diff_header_the_total(ec2, used_fleet, api_calls, run_module):
+    group_id = used_fleet["group_ids"][0]
+    result = run_module(group_id=group_id, impact=True, diff=True, **ALL_TO_ANYWHERE)
+
+    affected = result["affected_interfaces"]
+    assert affected["total"] == 2
+    assert affected["by_type"] == {"instance": 1, "lambda": 0, "load_balancer": 1, "vpc_endpoint": 0, "other": 0}
+    assert sorted((example["network_interface_id"], example["type"], example["instance_id"])
+                  for example in affected["examples"]) == sorted([
+                      (used_fleet["instance_interface"], "instance", used_fleet["instance_id"]),
+                      (used_fleet["balancer_interface"], "load_balancer", None)])
+    assert result["diff"]["before_header"] == "%s egress rules (2 network interfaces affected)" % group_id
+    assert [params["Filters"] for params in calls_to(api_calls, "DescribeNetworkInterfaces")] == [
+        [{"Name": "group-id", "Values": [group_id]}]]
+
+
+def test_bulk_check_mode_reports_each_changing_group_in_one_describe(ec2, used_fleet, api_calls, run_module):
+    group_ids = used_fleet["group_ids"]
+    result = run_module(filters={"tag:env": "prod"}, impact=True, check_mode=True, **ALL_TO_ANYWHERE)
+
+    totals = dict((group["group_id"], group["affected_interfaces"]["total"]) for group in result["groups"])
+    assert totals == dict(zip(group_ids, [2, 1, 0, 0]))
+    spare = [group for group in result["groups"] if group["group_id"] == group_ids[1]][0]["affected_interfaces"]
+    assert spare["examples"] == [{"network_interface_id": used_fleet["spare_interface"], "type": "other",
+                                  "instance_id": None, "description": "spare"}]
+    assert len(calls_to(api_calls, "DescribeNetworkInterfaces")) == 1
+    assert all(len(egress_rules(ec2, group_id)) == 2 for group_id in group_ids), "check mode removes nothing"
+
+
+def test_require_unused_refuses_the_whole_task_before_any_revoke(ec2, used_fleet, api_calls, run_module):
+    result = run_module(filters={"tag:env": "prod"}, require_unused=True, **ALL_TO_ANYWHERE)
+
+    assert result["failed"] is True
+    assert "require_unused" in result["msg"] and "nothing was revoked" in result["msg"]
+    for name in ("instance_interface", "balancer_interface", "spare_interface"):
+        assert used_fleet[name] in result["msg"]
+    assert used_fleet["group_ids"][0] in result["msg"] and used_fleet["group_ids"][2] not in result["msg"]
+    assert calls_to(api_calls, "RevokeSecurityGroupEgress") == []
+    assert all(len(egress_rules(ec2, group_id)) == 2 for group_id in used_fleet["group_ids"])
+
+
+def test_require_unused_lets_unused_groups_through(ec2, used_fleet, run_module):
+    unused = used_fleet["group_ids"][2]
+    result = run_module(group_id=unused, require_unused=True, **ALL_TO_ANYWHERE)
+    assert result["changed"] is True and result["affected_interfaces"]["total"] == 0
+
+
+def test_without_impact_no_interface_is_described(ec2, used_fleet, api_calls, run_module):
+    result = run_module(group_id=used_fleet["group_ids"][0], **ALL_TO_ANYWHERE)
+    assert "affected_interfaces" not in result
+    assert [name for name, _params in api_calls] == ["DescribeSecurityGroupRules", "RevokeSecurityGroupEgress"]
+
+
+def test_a_group_that_does_not_change_is_not_described(ec2, used_fleet, api_calls, run_module):
+    result = run_module(group_id=used_fleet["group_ids"][0], impact=True, protocol="tcp", port=22, cidr="10.0.0.0/8")
+    assert result["changed"] is False and "affected_interfaces" not in result
+    assert calls_to(api_calls, "DescribeNetworkInterfaces") == []
