@@ -44,6 +44,20 @@ TASKS = """
       ignore_errors: true
 
 
+    - name: Remove SMTP again, with impact
+      netguard.aws.ec2_security_group_egress_revoke:
+        {connection}group_id: "{{{{ group_id }}}}"
+        protocol: tcp
+        port: 25
+        cidr: 0.0.0.0/0
+        impact: true
+      register: again
+
+    - name: Put SMTP back
+      netguard.aws.ec2_security_group_egress_restore:
+        {connection}group_id: "{{{{ group_id }}}}"
+        ip_permissions: [{{IpProtocol: tcp, FromPort: 25, ToPort: 25, IpRanges: [{{CidrIp: 0.0.0.0/0}}]}}]
+
     - name: List the group
       netguard.aws.ec2_security_group_egress_info:
         {connection}group_id: ["{{{{ group_id }}}}"]
@@ -69,16 +83,25 @@ def test_credentials_never_show(given_as, ansible, work_dir, endpoint, seeded, e
         else:
             aws_environment = {"AWS_URL": proxy.url, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": ACCESS_KEY,
                                "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_SESSION_TOKEN": SESSION_TOKEN}
+        review = os.path.join(work_dir, "review-%s-%s" % (given_as, execution_path))
         completed = ansible("ansible-playbook", playbook, "-vvv", "-e", json.dumps(dict(ids, endpoint_url=proxy.url)),
-                            in_process=execution_path, results_file=results_file, aws_environment=aws_environment)
+                            in_process=execution_path, results_file=results_file, aws_environment=aws_environment,
+                            extra_environment={"ANSIBLE_CALLBACKS_ENABLED": "netguard.aws.egress_review",
+                                               "NETGUARD_AWS_REVIEW_DIR": review})
     assert completed.returncode == 0, completed.stdout
     with open(results_file) as handle:
         results = handle.read()
     assert denied.hits == 1
-    assert [task["failed"] for task in json.loads(results)] == [True, False, True, True, False]
+    assert [task["failed"] for task in json.loads(results)] == [True, False, True, True, False, False, False]
     assert "access denied" in results and "does not exist" in results
     assert "-%s  tcp 25  -> 0.0.0.0/0" % ids["rules"]["tcp-25-0.0.0.0/0"] in completed.stdout, "the diff is shown"
-    leaks = [secret for secret in SECRETS if secret in completed.stdout or secret in results]
+    reports = []
+    for name in ("egress-review.md", "egress-review.json"):
+        with open(os.path.join(review, name)) as handle:
+            reports.append(handle.read())
+    assert "NETGUARD.AWS EGRESS REVIEW" in completed.stdout and "access denied" in reports[0]
+    outputs = [completed.stdout, results] + reports
+    leaks = [secret for secret in SECRETS for output in outputs if secret in output]
     assert leaks == []
     figures("secrets", given_as=given_as, path="in-process" if execution_path else "module",
-            outputs_scanned=2, leaks=len(leaks))
+            outputs_scanned=len(outputs), leaks=len(leaks))
