@@ -26,6 +26,8 @@ MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(COLLECTION_ROOT, 
 SHIPPED_FILES = ["README.md", "CHANGELOG.md", "COPYING", "requirements.txt", "meta/runtime.yml",
                  "meta/execution-environment.yml", "plugins/modules/ec2_security_group_egress_revoke.py",
                  "plugins/modules/ec2_security_group_egress_info.py", "docs/reference/ec2_security_group_egress_info_module.rst",
+                 "plugins/modules/ec2_security_group_egress_restore.py", "plugins/callback/egress_review.py",
+                 "plugins/plugin_utils/review.py", "plugins/action/ec2_security_group_egress_restore.py",
                  "plugins/doc_fragments/connection.py", "docs/guide.md", "plugins/plugin_utils/in_process.py",
                  "plugins/action/ec2_security_group_egress_revoke.py", "plugins/action/ec2_security_group_egress_info.py",
                  "docs/reference/ec2_security_group_egress_revoke_module.rst", "changelogs/changelog.yaml"]
@@ -93,6 +95,21 @@ def test_reference_docs_are_generated_from_the_modules(built_collection, tmp_pat
     comparison = filecmp.dircmp(str(generated), REFERENCE_DIR)
     stale = comparison.diff_files + comparison.left_only + comparison.right_only
     assert stale == [], "docs/reference is out of date: run `make docs` (%s)" % ", ".join(stale)
+
+
+@pytest.mark.parametrize("plugin, expected", [
+    (["netguard.aws.ec2_security_group_egress_restore"], ["revoked", "journal", "restored_rules", "already_present"]),
+    (["-t", "callback", "netguard.aws.egress_review"], ["NETGUARD_AWS_REVIEW_DIR", "netguard_aws_egress_review",
+                                                        "egress-review.json"]),
+    (["netguard.aws.ec2_security_group_egress_revoke"], ["require_unused", "affected_interfaces"]),
+])
+def test_ansible_doc_documents_the_plugin(built_collection, plugin, expected):
+    _tarball, collections_path = built_collection
+    environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path)
+    completed = subprocess.run([tool("ansible-doc")] + plugin, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    assert completed.returncode == 0, completed.stdout
+    assert [text for text in expected if text not in completed.stdout] == []
 
 
 def test_collection_docs_lint(built_collection):
