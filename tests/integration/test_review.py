@@ -154,7 +154,7 @@ def test_review_in_check_mode_then_for_real_and_the_report_undoes_the_run(ansibl
 
 
 def test_under_ansible_runner_the_report_lands_in_the_artifacts_directory(endpoint, collections_path, work_dir,
-                                                                         two_hosts, monkeypatch):
+                                                                          two_hosts, monkeypatch):
     ec2, hosts, inventory, group_ids = two_hosts
     private_data_dir = os.path.join(work_dir, "review-runner")
     os.makedirs(os.path.join(private_data_dir, "project"), exist_ok=True)

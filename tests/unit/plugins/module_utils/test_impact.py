@@ -1,9 +1,7 @@
 """Who is behind a group: interface types as AWS sets them, the summary, the require_unused refusal (pure, and with
 botocore's Stubber for the shapes moto never returns)."""
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.impact import affected_interfaces, interface_type, refuse_used
@@ -71,23 +69,20 @@ def test_refusal_names_each_used_group_and_its_interfaces_and_more():
     refuse_used({OTHER: unused})
 
 
-def test_types_reach_the_result_from_aws_shapes_with_one_describe(monkeypatch):
-    client = botocore.session.Session().create_client("ec2", region_name="us-east-1", aws_access_key_id="AKIDSTUB",
-                                                      aws_secret_access_key="stub")
+def test_types_reach_the_result_from_aws_shapes_with_one_describe(stubbed):
+    client, stubber = stubbed
     rule = api_rule("sgr-0000000000000000a", "-1", -1, -1, CidrIpv4="0.0.0.0/0")
     request = RevokeRequest(group_id=GROUP, group_name=None, vpc_id=None, filters=None, rule_ids=(),
                             rules=(RequestedRule(EgressRule("-1", -1, -1, "cidr_ipv4", "0.0.0.0/0"), None),),
                             revoke_all=False, max_revoked_rules=None, concurrency=1, warnings=[], rule_filters=None,
                             keep=(), regions=None, revoke_rate=None, journal=None, impact=True)
-    with Stubber(client) as stubber:
-        stubber.add_response("describe_security_group_rules", {"SecurityGroupRules": [rule]})
-        stubber.add_response("describe_network_interfaces", {"NetworkInterfaces": [
-            dict(interface, Groups=[{"GroupId": GROUP}]) for interface, _kind in AWS_INTERFACES]},
-            {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000})
-        stubber.add_response("revoke_security_group_egress", {"Return": True, "RevokedSecurityGroupRules": [
-            {"SecurityGroupRuleId": "sgr-0000000000000000a", "GroupId": GROUP, "IsEgress": True}]})
-        result = revoke_egress(client, request)
-        stubber.assert_no_pending_responses()
+    stubber.add_response("describe_security_group_rules", {"SecurityGroupRules": [rule]})
+    stubber.add_response("describe_network_interfaces", {"NetworkInterfaces": [
+        dict(interface, Groups=[{"GroupId": GROUP}]) for interface, _kind in AWS_INTERFACES]},
+        {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000})
+    stubber.add_response("revoke_security_group_egress", {"Return": True, "RevokedSecurityGroupRules": [
+        {"SecurityGroupRuleId": "sgr-0000000000000000a", "GroupId": GROUP, "IsEgress": True}]})
+    result = revoke_egress(client, request)
     assert result["affected_interfaces"]["by_type"] == {"instance": 2, "lambda": 2, "load_balancer": 2,
                                                         "vpc_endpoint": 2, "other": 1}
     assert result["owner_id"] == "123456789012" and result["region"] == "us-east-1"

@@ -1,9 +1,7 @@
 """The restore orchestration on AWS's own responses (botocore's Stubber): new rule IDs from the authorize response,
 one add per tag set, and a refused rule retried alone so that the others go in."""
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.restore import restore_egress
@@ -16,15 +14,6 @@ HTTPS = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"Cid
 DATABASE = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
             "UserIdGroupPairs": [{"GroupId": GONE, "UserId": "123456789012", "VpcId": "vpc-0123456789abcdef0",
                                   "VpcPeeringConnectionId": "pcx-0123456789abcdef0"}]}
-
-
-@pytest.fixture
-def stubbed():
-    client = botocore.session.Session().create_client(
-        "ec2", region_name="us-east-1", aws_access_key_id="AKIDSTUB", aws_secret_access_key="stub")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 def request(*permissions, **revoked):

@@ -9,7 +9,6 @@ import botocore.retries.standard
 import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
-from botocore.stub import Stubber
 from moto import mock_aws
 
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import DEFAULT_MAX_ATTEMPTS, ec2_client, new_session
@@ -34,15 +33,6 @@ def revoke_request(group_id=GROUP, rule_ids=(), revoke_all=False):
 
 def by_ids(*rule_ids):
     return revoke_request(rule_ids=rule_ids)
-
-
-@pytest.fixture
-def stubbed():
-    client = botocore.session.Session().create_client(
-        "ec2", region_name="us-east-1", aws_access_key_id="AKIDSTUB", aws_secret_access_key="stub")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 def describe(stubber, *rules, **extra):
