@@ -28,8 +28,10 @@ def id_labels(ec2):
 def relabelled(value, labels):
     """``value`` with AWS IDs replaced by their labels, and diff listings (sorted by ID) sorted again."""
     if isinstance(value, dict):
+        # ansible-core 2.22 marks a module's registered result with ansible_parsed (it parsed the module's
+        # output); an action's result, which is not parsed, has no such key.
         return dict((key, _diff_text(item, labels) if key in ("before", "after") and isinstance(item, str)
-                     else relabelled(item, labels)) for key, item in value.items())
+                     else relabelled(item, labels)) for key, item in value.items() if key != "ansible_parsed")
     if isinstance(value, list):
         return [relabelled(item, labels) for item in value]
     if isinstance(value, str) and _RUN_ID.match(value):

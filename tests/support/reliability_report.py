@@ -148,6 +148,16 @@ def render(figures):
         _row("`rule_filters` and `keep`, module on moto (endpoint state)", prop["rule_filters_moto_examples"],
              prop["rule_filters_moto_mismatches"], prop["rule_filters_moto_second_run_revocations"]),
         "",
+        "Undo: Hypothesis generates a group's egress rules on moto (with descriptions and rule tags) and revokes them "
+        "by rule IDs, `ip_permissions`, shorthand, `revoke_all`, `rule_filters`, or in bulk over two groups; the "
+        "restore module, given the revoke's registered result, must give every group back exactly the rule set it "
+        "had (protocol, ports, destination, description, tags), and a second restore must only describe.",
+        "",
+        "| run | test cases run | rule sets differing after the restore | write calls of a second restore |",
+        "| --- | ---: | ---: | ---: |",
+        _row("revoke, then restore from its result (moto)", prop["restore_examples"], prop["restore_mismatches"],
+             prop["second_restore_writes"]),
+        "",
         "For `rule_filters` and `keep`, rules also carry descriptions and rule tags, and requests are random predicate "
         "sets (protocols, port lists and ranges, CIDR containment both ways, bare addresses, groups, prefix lists, "
         "description patterns, tags, stale references); the reference computes port coverage by enumerating ports and "
@@ -169,8 +179,8 @@ def render(figures):
         "## Secrets",
         "",
         "Access key, secret key and session token, given as module options or as environment variables, searched for "
-        "in the `-vvv` output and the task results of a run with a diff, bad input, an unknown group and an access "
-        "denial.",
+        "in the `-vvv` output, the task results and the `egress_review` report (`egress-review.md` and "
+        "`egress-review.json`) of a run with a diff, bad input, an unknown group, an access denial and a restore.",
         "",
         "| given as | path | leaks |",
         "| --- | --- | ---: |",
