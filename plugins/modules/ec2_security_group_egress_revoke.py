@@ -85,7 +85,8 @@ options:
     description:
       - Blast-radius guard. When more rules than this would be revoked (across all groups in bulk mode), the task
         fails before any write call, naming the count, and nothing is revoked.
-      - Unset, there is no limit.
+      - V(0) allows no revoke at all, so that the task fails whenever any rule would go (a check that a
+        selection matches nothing). Unset, there is no limit.
     version_added: 0.2.0
     type: int
   concurrency:

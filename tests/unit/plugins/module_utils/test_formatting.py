@@ -59,3 +59,38 @@ def test_ip_permissions_group_rules_by_protocol_and_ports_and_keep_descriptions(
         {"IpProtocol": "50", "FromPort": -1, "ToPort": -1,
          "UserIdGroupPairs": [{"GroupId": OTHER_GROUP, "UserId": "123456789012"}]},
     ]
+
+
+ICMP_SHAPES = described(
+    api_rule("sgr-a", "icmp", 3, 4, CidrIpv4="10.0.0.0/8", description="fragmentation needed"),
+    api_rule("sgr-b", "icmpv6", 128, 0, CidrIpv6="::/0"),
+    api_rule("sgr-c", "icmp", 8, -1, CidrIpv4="10.0.0.0/8"),
+    api_rule("sgr-d", "icmp", -1, -1, CidrIpv4="10.0.0.0/8"),
+)
+
+
+def test_every_icmp_shape_in_every_output_shape():
+    assert [display_line(rule) for rule in ICMP_SHAPES] == [
+        'sgr-a  icmp 3-4  -> 10.0.0.0/8  "fragmentation needed"',
+        "sgr-b  icmpv6 128-0  -> ::/0",
+        "sgr-c  icmp 8  -> 10.0.0.0/8",
+        "sgr-d  icmp all  -> 10.0.0.0/8",
+    ]
+    diff = egress_diff(GROUP, ICMP_SHAPES, ICMP_SHAPES[1:])
+    assert '-sgr-a' not in diff["after"] and 'sgr-a  icmp 3-4  -> 10.0.0.0/8' in diff["before"]
+    assert [(summary["ip_protocol"], summary["from_port"], summary["to_port"])
+            for summary in (rule_summary(rule) for rule in ICMP_SHAPES)] == [
+        ("icmp", 3, 4), ("icmpv6", 128, 0), ("icmp", 8, -1), ("icmp", -1, -1)]
+    assert [(permission["IpProtocol"], permission["FromPort"], permission["ToPort"])
+            for permission in ip_permissions(ICMP_SHAPES)] == [
+        ("icmp", 3, 4), ("icmpv6", 128, 0), ("icmp", 8, -1), ("icmp", -1, -1)]
+
+
+def test_a_peered_group_reference_keeps_its_vpc_and_peering_connection():
+    peered = described(api_rule("sgr-p", "tcp", 5432, 5432, description="replica", ReferencedGroupInfo={
+        "GroupId": OTHER_GROUP, "UserId": "210987654321", "VpcId": "vpc-0123456789abcdef0",
+        "VpcPeeringConnectionId": "pcx-0123456789abcdef0", "PeeringStatus": "active"}))
+    assert ip_permissions(peered) == [{
+        "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+        "UserIdGroupPairs": [{"GroupId": OTHER_GROUP, "UserId": "210987654321", "VpcId": "vpc-0123456789abcdef0",
+                              "VpcPeeringConnectionId": "pcx-0123456789abcdef0", "Description": "replica"}]}]

@@ -1,7 +1,7 @@
 """Which described rules a request selects: no endpoint involved."""
 
-from ansible_collections.netguard.aws.plugins.module_utils.matching import match_egress_rules
-from ansible_collections.netguard.aws.plugins.module_utils.request import RequestedRule
+from ansible_collections.netguard.aws.plugins.module_utils.matching import match_egress_rules, passes_filter
+from ansible_collections.netguard.aws.plugins.module_utils.request import RequestedRule, RuleFilter
 from ansible_collections.netguard.aws.plugins.module_utils.rules import EgressRule
 
 from .described import GROUP, OTHER_GROUP, api_rule, described
@@ -80,3 +80,21 @@ def test_a_rule_named_twice_is_selected_once_in_described_order():
     result = match_egress_rules(GROUP, RULES, rule_ids=["sgr-dns", "sgr-all4"],
                                 rules=[wanted("udp", 53, 53, "prefix_list_id", "pl-0123456789abcdef0")])
     assert ids(result.matched) == ["sgr-all4", "sgr-dns"]
+
+
+def shown(rule_filter):
+    """The rules of RULES (egress and ingress alike) that the info module's filter lets through."""
+    return [rule.rule_id for rule in RULES if passes_filter(rule, rule_filter)]
+
+
+def test_the_info_filter_needs_every_part_it_gives():
+    assert shown(RuleFilter(None, None, None, ())) == ids(RULES)
+    assert shown(RuleFilter("tcp", None, None, ())) == ["sgr-https", "sgr-anytcp", "sgr-db", "sgr-ssh-in"]
+    assert shown(RuleFilter("tcp", 443, 443, ())) == ["sgr-https"]
+    assert shown(RuleFilter("tcp", 0, 65535, ())) == ["sgr-anytcp"], "every port, however AWS stores it"
+    assert shown(RuleFilter("icmp", 8, -1, ())) == ["sgr-ping"]
+    assert shown(RuleFilter(None, None, None, (("cidr_ipv4", "10.1.0.0/16"),))) == ["sgr-https"]
+    assert shown(RuleFilter(None, None, None, (("cidr_ipv4", "10.0.0.0/8"), ("prefix_list_id", "pl-0123456789abcdef0")))) == [
+        "sgr-ping", "sgr-dns", "sgr-ssh-in"]
+    assert shown(RuleFilter("udp", None, None, (("cidr_ipv4", "10.0.0.0/8"),))) == []
+    assert shown(RuleFilter("tcp", 22, 22, (("cidr_ipv4", "10.0.0.0/8"),))) == ["sgr-ssh-in"]

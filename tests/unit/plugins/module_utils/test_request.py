@@ -4,8 +4,15 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
-from ansible_collections.netguard.aws.plugins.module_utils.request import RequestedRule, parse_revoke_request
+from ansible_collections.netguard.aws.plugins.module_utils.request import (
+    RequestedRule,
+    RuleFilter,
+    describe_filters,
+    parse_info_request,
+    parse_revoke_request,
+)
 from ansible_collections.netguard.aws.plugins.module_utils.rules import EgressRule
+from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_info import MODULE_KWARGS as INFO_KWARGS
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import MODULE_KWARGS
 
 GROUP = "sg-0123456789abcdef0"
@@ -160,3 +167,104 @@ def test_argument_spec_rejects_impossible_combinations(args, message):
     with pytest.raises(AssertionError) as error:
         request(**args)
     assert message in str(error.value)
+
+
+def test_max_revoked_rules_zero_is_a_guard_that_allows_no_revoke():
+    assert request(revoke_all=True, max_revoked_rules=0).max_revoked_rules == 0
+    with pytest.raises(NetguardAwsError, match=r"^max_revoked_rules -1 is negative: give 0 or more"):
+        request(revoke_all=True, max_revoked_rules=-1)
+
+
+@pytest.mark.parametrize("concurrency, accepted", [(1, True), (64, True), (0, False), (65, False)])
+def test_concurrency_is_1_to_64(concurrency, accepted):
+    args = dict(group_id=None, filters={"vpc-id": "vpc-0123456789abcdef0"}, protocol="all", cidr="0.0.0.0/0",
+                concurrency=concurrency)
+    if accepted:
+        assert request(**args).concurrency == concurrency
+    else:
+        with pytest.raises(NetguardAwsError, match=r"^concurrency %d is out of range: give 1 to 64" % concurrency):
+            request(**args)
+
+
+def test_an_ip_permissions_range_is_read_as_written():
+    parsed = request(ip_permissions=[{"IpProtocol": "udp", "FromPort": 1024, "ToPort": 2048,
+                                      "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
+    assert parsed.rules == (rule("udp", 1024, 2048, "cidr_ipv4", "10.0.0.0/8"),)
+
+
+@pytest.mark.parametrize("user_id, accepted", [("123456789012", True), ("12345678901", False), ("amazon", False)])
+def test_user_id_of_a_group_pair_must_be_an_account(user_id, accepted):
+    args = dict(ip_permissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                                 "UserIdGroupPairs": [{"GroupId": "sg-0aaaaaaaaaaaaaaaa", "UserId": user_id}]}])
+    if accepted:
+        assert request(**args).rules[0].group_owner == user_id
+    else:
+        with pytest.raises(NetguardAwsError, match=r"^ip_permissions\[0\]\.user_id_group_pairs\[0\]\.user_id '%s' is "
+                                                   r"not an AWS account ID" % user_id):
+            request(**args)
+
+
+def test_bulk_safeguards():
+    with pytest.raises(NetguardAwsError, match=r"^filters is empty, which would select every security group"):
+        request(group_id=None, filters={}, protocol="all", cidr="0.0.0.0/0")
+    with pytest.raises(NetguardAwsError, match=r"^revoke_all with filters removes every egress rule .* "
+                                               r"set allow_bulk_revoke_all=true"):
+        request(group_id=None, filters={"tag:env": "prod"}, revoke_all=True)
+    confirmed = request(group_id=None, filters={"tag:env": "prod"}, revoke_all=True, allow_bulk_revoke_all=True)
+    assert confirmed.revoke_all is True and confirmed.filters == [{"Name": "tag:env", "Values": ["prod"]}]
+
+
+@pytest.mark.parametrize("written, expected", [
+    ({"vpc-id": "vpc-0123456789abcdef0"}, [{"Name": "vpc-id", "Values": ["vpc-0123456789abcdef0"]}]),
+    ({"tag:env": ["prod", "stage"], "owner-id": 123456789012},
+     [{"Name": "tag:env", "Values": ["prod", "stage"]}, {"Name": "owner-id", "Values": ["123456789012"]}]),
+    ({"tag:on": True, "tag:off": False}, [{"Name": "tag:on", "Values": ["true"]}, {"Name": "tag:off", "Values": ["false"]}]),
+    ('{"group-name": "web"}', [{"Name": "group-name", "Values": ["web"]}]),
+    ("group-name=web", [{"Name": "group-name", "Values": ["web"]}]),
+])
+def test_describe_filters_take_a_dict_or_its_text(written, expected):
+    assert describe_filters(written) == expected
+
+
+@pytest.mark.parametrize("written, message", [
+    (["vpc-id"], r"^filters \['vpc-id'\] is not a dictionary"),
+    ("everything", r"^filters 'everything' is not a dictionary"),
+    ({"tag:env": []}, r"^filters\['tag:env'\] is empty: give at least one value"),
+    ({"": "x"}, r"^filters '' has a filter name that is not a non-empty string"),
+    ({"tag:env": [{"a": 1}]}, r"^filters\['tag:env'\] \{'a': 1\} is not a filter value"),
+    ({"tag:env": 1.5}, r"^filters\['tag:env'\] 1.5 is not a filter value"),
+])
+def test_bad_describe_filters_name_the_filter_and_value(written, message):
+    with pytest.raises(NetguardAwsError, match=message):
+        describe_filters(written)
+
+
+def info_request(**args):
+    result = ArgumentSpecValidator(**INFO_KWARGS).validate(dict(args))
+    assert not result.error_messages, result.error_messages
+    return parse_info_request(result.validated_parameters)
+
+
+def test_info_request_takes_groups_filters_and_rule_filters():
+    parsed = info_request(group_id=[GROUP, GROUP], protocol="tcp", port="1024-2048", cidr=["10.1.5.5/16"])
+    assert parsed.group_ids == (GROUP,)
+    assert info_request(filters="vpc-id=vpc-0123456789abcdef0").filters == [
+        {"Name": "vpc-id", "Values": ["vpc-0123456789abcdef0"]}]
+    assert parsed.rule_filter == RuleFilter("tcp", 1024, 2048, (("cidr_ipv4", "10.1.0.0/16"),))
+    assert parsed.warnings == ["cidr '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form AWS stores"]
+    bare = info_request()
+    assert (bare.group_ids, bare.filters, bare.rule_filter, bare.rule_predicate, bare.regions) == (None,) * 5
+    assert info_request(prefix_list_id="pl-0123456789abcdef0").rule_filter == RuleFilter(
+        None, None, None, (("prefix_list_id", "pl-0123456789abcdef0"),))
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(group_id=[]), r"^group_id is empty"),
+    (dict(group_id=[GROUP, "sg-1"]), r"^group_id\[1\] 'sg-1' is not a security group ID"),
+    (dict(protocol="tcp", port="99999"), r"^port '99999' is out of range"),
+    (dict(filters="everything"), r"^filters 'everything' is not a dictionary"),
+    (dict(regions=["moon-1"]), r"^regions\[0\] 'moon-1' is not an AWS region name"),
+])
+def test_bad_info_input_names_option_and_value(args, message):
+    with pytest.raises(NetguardAwsError, match=message):
+        info_request(**args)

@@ -155,3 +155,46 @@ def test_described_rules_compare_in_canonical_form():
                                 "ReferencedGroupInfo": {"GroupId": "sg-2", "UserId": "123456789012"}})
     assert referenced.rule == EgressRule("-1", -1, -1, "referenced_group_id", "sg-2")
     assert referenced.group_owner == "123456789012"
+
+
+@pytest.mark.parametrize("protocol, from_port, to_port, expected", [
+    ("tcp", 65535, 65535, (65535, 65535)),
+    ("udp", 0, 0, (0, 0)),
+    ("tcp", 0, 65535, (0, 65535)),
+    ("icmp", 255, 255, (255, 255)),
+    ("icmp", 0, 0, (0, 0)),
+    ("icmpv6", 255, -1, (255, -1)),
+    ("50", -1, -1, (-1, -1)),
+])
+def test_the_edges_of_each_range_are_accepted(protocol, from_port, to_port, expected):
+    assert checked_ports(protocol, from_port, to_port, "ports") == expected
+
+
+@pytest.mark.parametrize("protocol, from_port, to_port, written, reason", [
+    ("tcp", 1024, 65536, "1024-65536", "out of range: tcp ports are 0-65535"),
+    ("udp", 65536, 65536, "65536-65536", "out of range"),
+    ("tcp", -2, 80, "-2-80", "out of range"),
+    ("icmp", 256, 0, "256-0", "out of range: ICMP types are 0-255"),
+    ("icmp", 0, 256, "0-256", "out of range: ICMP codes are 0-255"),
+    ("icmp", 3, -2, "3--2", "out of range: ICMP codes are 0-255"),
+    ("-1", -1, 80, "-1-80", "not allowed with protocol all"),
+    ("-1", 80, -1, "80--1", "not allowed with protocol all"),
+    ("50", -1, 500, "-1-500", "not allowed with protocol 50"),
+])
+def test_beyond_the_edges_is_an_error_quoting_the_range(protocol, from_port, to_port, written, reason):
+    with pytest.raises(NetguardAwsError) as error:
+        checked_ports(protocol, from_port, to_port, "ports")
+    assert error.value.msg.startswith("ports '%s' " % written)
+    assert reason in error.value.msg
+
+
+@pytest.mark.parametrize("port, expected", [("65535", (65535, 65535)), ("0", (0, 0)), ("0-65535", (0, 65535)),
+                                            ("1024-2048", (1024, 2048))])
+def test_shorthand_edges(port, expected):
+    assert parse_port(port, "tcp", "port") == expected
+
+
+def test_a_described_icmp_rule_without_ports_is_every_type_and_code():
+    rule = DescribedRule({"SecurityGroupRuleId": "sgr-1", "GroupId": "sg-1", "IsEgress": True, "IpProtocol": "icmp",
+                          "CidrIpv4": "10.0.0.0/8"})
+    assert (rule.rule.from_port, rule.rule.to_port) == (-1, -1)
