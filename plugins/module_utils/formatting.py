@@ -42,7 +42,7 @@ def rule_summary(described):
     return summary
 
 
-def described_from_summary(summary, option, group_id=None):
+def described_from_summary(summary, option):
     """A rule in the shape of ``rule_summary`` (a result's ``revoked_rules``) as a ``DescribedRule`` again.
 
     ``option`` names where it came from, for the error when it is not such a rule.
@@ -52,7 +52,7 @@ def described_from_summary(summary, option, group_id=None):
         api_rule.setdefault("SecurityGroupRuleId", None)
         if summary.get("referenced_group_id"):
             api_rule["ReferencedGroupInfo"] = {"GroupId": summary["referenced_group_id"]}
-        return DescribedRule(dict(api_rule, GroupId=group_id, IsEgress=True, Description=summary.get("description"),
+        return DescribedRule(dict(api_rule, IsEgress=True, Description=summary.get("description"),
                                   Tags=api_tags(summary.get("tags") or {})))
     except (AttributeError, KeyError, TypeError, ValueError, NetguardAwsError):
         raise invalid(option, summary, "is not a rule as the revoke module returns it (ip_protocol, from_port, "

@@ -42,10 +42,9 @@ PREDICATE_NAMES = ("protocol", "allows_port", "destination_within", "destination
 DEAD_PEERING_STATES = ("deleted", "deleting", "expired", "failed", "rejected")
 
 RulePredicate = namedtuple("RulePredicate", [
-    "option", "protocols", "ports", "within", "covers", "destination_group", "prefix_list_id", "description",
-    "tags", "stale",
+    "protocols", "ports", "within", "covers", "destination_group", "prefix_list_id", "description", "tags", "stale",
 ])
-RulePredicate.__doc__ = """Parsed predicates; a part that is None matches any rule. ``option`` names it in messages."""
+RulePredicate.__doc__ = """Parsed predicates; a part that is None matches any rule."""
 
 KeepItem = namedtuple("KeepItem", ["index", "rule_id", "predicate", "written"])
 KeepItem.__doc__ = """One ``keep`` entry: a rule ID, or predicates; ``written`` is the entry as given."""
@@ -77,7 +76,6 @@ def parse_predicates(value, option, warnings, empty_means):
         return None if name not in given else parse(given[name], "%s.%s" % (option, name))
 
     return RulePredicate(
-        option=option,
         protocols=parsed("protocol", lambda item, where: frozenset(
             canonical_protocol(one, where_) for one, where_ in _each(item, where))),
         ports=parsed("allows_port", lambda item, where: tuple(

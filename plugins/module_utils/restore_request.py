@@ -48,7 +48,7 @@ def parse_restore_request(params):
         if not params.get("ip_permissions"):
             raise NetguardAwsError("ip_permissions is empty: list the rules to restore (the revoke module's "
                                    "revoked_ip_permissions)")
-        rules = _rules(params["ip_permissions"], (), "ip_permissions", warnings, validated=True)
+        rules = _rules(params["ip_permissions"], (), "ip_permissions", warnings)
         return RestoreRequest((GroupRestore(group_id, None, None, rules),), False, warnings)
     if params.get("revoked") is not None:
         return _from_result(params["revoked"], warnings)
@@ -97,7 +97,7 @@ def _result_group(entry, where, warnings):
     if region is not None:
         region_name(region, where + ".region")
     rules = _rules(entry.get("revoked_ip_permissions") or [], entry.get("revoked_rules") or [],
-                   where + ".revoked_ip_permissions", warnings, where=where, group_id=group_id)
+                   where + ".revoked_ip_permissions", warnings, where=where)
     return GroupRestore(group_id, region, entry.get("owner_id"), rules)
 
 
@@ -123,20 +123,19 @@ def _from_journal(value, warnings):
         region = region_name(intent.get("region"), where + ": region")
         summaries = intent.get("rules") if isinstance(intent.get("rules"), list) else []
         rules = _rules(intent.get("ip_permissions") or [], summaries, where + ": ip_permissions", warnings,
-                       only_ids=set(rule_ids), where=where, group_id=group_id)
+                       only_ids=set(rule_ids), where=where)
         groups.append(GroupRestore(group_id, region, intent.get("account"), rules))
     return RestoreRequest(_merged(groups), True, warnings)
 
 
-def _rules(permissions, summaries, option, warnings, only_ids=None, where=None, group_id=None, validated=False):
-    """``RestoreRule``s of ``ip_permissions`` (validated here as the module option is, unless ``validated``), with
-    tags from ``summaries`` (``revoked_rules``), limited to the rules whose ID is in ``only_ids`` when given."""
-    if not validated:
-        validation = ArgumentSpecValidator({"ip_permissions": ip_permissions_argument_spec()}).validate(
-            {"ip_permissions": permissions})
-        if validation.error_messages:
-            raise NetguardAwsError("%s: %s" % (option, validation.errors.msg))
-        permissions = validation.validated_parameters["ip_permissions"]
+def _rules(permissions, summaries, option, warnings, only_ids=None, where=None):
+    """``RestoreRule``s of ``ip_permissions`` (validated here as the module option is: a result or a journal is
+    not), with tags from ``summaries`` (``revoked_rules``), limited to the rules whose ID is in ``only_ids``."""
+    validation = ArgumentSpecValidator({"ip_permissions": ip_permissions_argument_spec()}).validate(
+        {"ip_permissions": permissions})
+    if validation.error_messages:
+        raise NetguardAwsError("%s: %s" % (option, validation.errors.msg))
+    permissions = validation.validated_parameters["ip_permissions"]
     for index, permission in enumerate(permissions):
         for pair_index, pair in enumerate(permission.get("user_id_group_pairs") or ()):
             if pair.get("group_id") is None:
@@ -144,7 +143,7 @@ def _rules(permissions, summaries, option, warnings, only_ids=None, where=None, 
                               pair.get("group_name"), "names a referenced group by name: give its group_id, as "
                               "revoked_ip_permissions does")
     requested = ip_permission_rules(permissions, option, warnings)
-    described = [described_from_summary(summary, "%s.revoked_rules[%d]" % (where, index), group_id)
+    described = [described_from_summary(summary, "%s.revoked_rules[%d]" % (where, index))
                  for index, summary in enumerate(summaries)]
     tags = dict((rule.rule, rule.tags) for rule in described)
     if only_ids is not None:

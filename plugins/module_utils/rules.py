@@ -137,13 +137,14 @@ def checked_ports(protocol, from_port, to_port, option, written=None):
 
 def parse_port(value, protocol, option):
     """Turn the shorthand ``port`` (``443``, ``"1024-2048"``, ``"8-0"``, ``all``) into a range."""
+    # No port, or all of them, is every port: there is nothing to check.
     if value is None:
-        return checked_ports(protocol, None, None, option)
+        return port_key(protocol, None, None)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise invalid(option, value, _PORT_FORMS)
     text = str(value).lower()
     if text in _ALL_PORTS_WORDS:
-        return checked_ports(protocol, -1, -1, option, written=value)
+        return port_key(protocol, None, None)
     found = _PORT_TEXT.match(text)
     if not found:
         raise invalid(option, value, _PORT_FORMS)
