@@ -1,11 +1,20 @@
 """The shapes rules take in task results: no endpoint involved."""
 
+import pytest
+
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import (
+    counted,
+    described_from_summary,
     display_line,
     egress_diff,
     ip_permissions,
+    requested_api_rule,
+    requested_rule_summary,
     rule_summary,
 )
+from ansible_collections.netguard.aws.plugins.module_utils.request import RequestedRule
+from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule, EgressRule
 
 from .described import GROUP, OTHER_GROUP, api_rule, described
 
@@ -94,3 +103,76 @@ def test_a_peered_group_reference_keeps_its_vpc_and_peering_connection():
         "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
         "UserIdGroupPairs": [{"GroupId": OTHER_GROUP, "UserId": "210987654321", "VpcId": "vpc-0123456789abcdef0",
                               "VpcPeeringConnectionId": "pcx-0123456789abcdef0", "Description": "replica"}]}]
+
+
+def test_a_summary_read_back_is_the_rule_it_summarises_as_aws_would_describe_it():
+    tagged = DescribedRule(api_rule("sgr-8", description="vers la base", Tags=[{"Key": "team", "Value": "db"}],
+                                    ReferencedGroupInfo={"GroupId": OTHER_GROUP, "UserId": "123456789012"}))
+    for rule in RULES + [tagged]:
+        again = described_from_summary(rule_summary(rule), "revoked_rules[0]")
+        assert (again.rule_id, again.rule, again.description, again.tags, again.is_egress) == (
+            rule.rule_id, rule.rule, rule.description, rule.tags, True)
+    assert described_from_summary(rule_summary(tagged), "revoked_rules[0]").api_rule == {
+        "SecurityGroupRuleId": "sgr-8", "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IsEgress": True,
+        "ReferencedGroupInfo": {"GroupId": OTHER_GROUP}, "Description": "vers la base",
+        "Tags": [{"Key": "team", "Value": "db"}]}
+
+
+def test_a_summary_without_a_rule_id_is_a_rule_not_added_yet():
+    summary = {"ip_protocol": "udp", "from_port": 53, "to_port": 53, "cidr_ipv6": "2001:db8::/32"}
+    rule = described_from_summary(summary, "rules[0]")
+    assert (rule.rule_id, display_line(rule)) == (None, "(new)  udp 53  -> 2001:db8::/32")
+
+
+@pytest.mark.parametrize("summary", ["sgr-1", {"from_port": 443}, {"ip_protocol": "gre", "cidr_ipv4": "10.0.0.0/8"},
+                                     {"ip_protocol": "tcp", "from_port": 1, "to_port": 1, "cidr_ipv4": "10.0.0.0/33"}])
+def test_what_is_not_a_summary_is_refused_naming_where_and_the_value(summary):
+    with pytest.raises(NetguardAwsError) as raised:
+        described_from_summary(summary, "revoked.revoked_rules[3]")
+    assert raised.value.msg == (
+        "revoked.revoked_rules[3] %r is not a rule as the revoke module returns it (ip_protocol, from_port, to_port "
+        "and a destination)" % (summary,))
+
+
+def test_a_rule_to_add_in_the_shape_aws_describes_it():
+    to_office = RequestedRule(EgressRule("tcp", 443, 443, "cidr_ipv4", "10.0.0.0/8"), None, "office")
+    peered = RequestedRule(EgressRule("tcp", 5432, 5432, "referenced_group_id", OTHER_GROUP), "210987654321",
+                           None, "vpc-0bbbbbbbbbbbbbbbb", "pcx-0cccccccccccccccc")
+    assert requested_api_rule(to_office, {"team": "web", "cost": "1"}, GROUP, "sgr-9") == {
+        "SecurityGroupRuleId": "sgr-9", "GroupId": GROUP, "IsEgress": True, "IpProtocol": "tcp", "FromPort": 443,
+        "ToPort": 443, "CidrIpv4": "10.0.0.0/8", "Description": "office",
+        "Tags": [{"Key": "cost", "Value": "1"}, {"Key": "team", "Value": "web"}]}
+    assert requested_api_rule(peered, {}, GROUP) == {
+        "SecurityGroupRuleId": None, "GroupId": GROUP, "IsEgress": True, "IpProtocol": "tcp", "FromPort": 5432,
+        "ToPort": 5432, "Tags": [], "ReferencedGroupInfo": {
+            "GroupId": OTHER_GROUP, "UserId": "210987654321", "VpcId": "vpc-0bbbbbbbbbbbbbbbb",
+            "VpcPeeringConnectionId": "pcx-0cccccccccccccccc"}}
+
+
+def test_a_requested_rule_that_matched_nothing_is_reported_as_written():
+    by_group = RequestedRule(EgressRule("tcp", 5432, 5432, "referenced_group_id", OTHER_GROUP), "210987654321")
+    anywhere = RequestedRule(EgressRule("-1", -1, -1, "cidr_ipv4", "0.0.0.0/0"), None)
+    assert [requested_rule_summary(rule) for rule in (by_group, anywhere)] == [
+        {"ip_protocol": "tcp", "from_port": 5432, "to_port": 5432, "referenced_group_id": OTHER_GROUP,
+         "group_owner": "210987654321"},
+        {"ip_protocol": "-1", "from_port": -1, "to_port": -1, "cidr_ipv4": "0.0.0.0/0"}]
+
+
+@pytest.mark.parametrize("number, text", [(0, "0 egress rules"), (1, "1 egress rule"), (2, "2 egress rules")])
+def test_counts_read_as_english(number, text):
+    assert counted(number, "egress rule") == text
+
+
+def test_a_diff_notes_rules_and_its_header():
+    diff = egress_diff(GROUP, [RULES[0], RULES[1]], [RULES[1]], notes={"sgr-1": "kept by keep[0]"},
+                       header_note="2 network interfaces affected")
+    assert diff == {
+        "before_header": "%s egress rules (2 network interfaces affected)" % GROUP,
+        "after_header": "%s egress rules (2 network interfaces affected)" % GROUP,
+        "before": 'sgr-1  tcp 443  -> 10.0.0.0/16  "web \\"front\\""  (kept by keep[0])\nsgr-3  all  -> 0.0.0.0/0\n',
+        "after": 'sgr-1  tcp 443  -> 10.0.0.0/16  "web \\"front\\""  (kept by keep[0])\n'}
+
+
+def test_descriptions_are_shown_in_their_own_script():
+    rule = DescribedRule(api_rule("sgr-9", description="vers l'entrepôt", CidrIpv4="10.0.0.0/8"))
+    assert display_line(rule) == 'sgr-9  tcp 443  -> 10.0.0.0/8  "vers l\'entrepôt"'

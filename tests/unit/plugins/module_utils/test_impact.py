@@ -4,7 +4,12 @@ botocore's Stubber for the shapes moto never returns)."""
 import pytest
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
-from ansible_collections.netguard.aws.plugins.module_utils.impact import affected_interfaces, interface_type, refuse_used
+from ansible_collections.netguard.aws.plugins.module_utils.impact import (
+    affected_interfaces,
+    diff_note,
+    interface_type,
+    refuse_used,
+)
 from ansible_collections.netguard.aws.plugins.module_utils.request import RequestedRule, RevokeRequest
 from ansible_collections.netguard.aws.plugins.module_utils.revoke import revoke_egress
 from ansible_collections.netguard.aws.plugins.module_utils.rules import EgressRule
@@ -86,3 +91,35 @@ def test_types_reach_the_result_from_aws_shapes_with_one_describe(stubbed):
     assert result["affected_interfaces"]["by_type"] == {"instance": 2, "lambda": 2, "load_balancer": 2,
                                                         "vpc_endpoint": 2, "other": 1}
     assert result["owner_id"] == "123456789012" and result["region"] == "us-east-1"
+
+
+@pytest.mark.parametrize("interface, kind", [
+    ({"InterfaceType": "interface", "RequesterId": "amazon-elb"}, "load_balancer"),
+    ({"InterfaceType": "interface", "RequesterId": "AWSLambda"}, "lambda"),
+    ({"InterfaceType": "interface", "Description": "ELB app/web/50dc6c495c0c9188"}, "load_balancer"),
+    ({"InterfaceType": "interface", "Description": "VPC Endpoint Interface vpce-0123456789abcdef0"}, "vpc_endpoint"),
+    ({"InterfaceType": "interface", "Description": "Managed by ELB"}, "other"),
+])
+def test_older_interfaces_are_named_by_who_requested_them_or_their_description(interface, kind):
+    assert interface_type(interface) == kind
+
+
+@pytest.mark.parametrize("total, note", [(0, "0 network interfaces affected"), (1, "1 network interface affected"),
+                                         (2, "2 network interfaces affected")])
+def test_the_diff_header_counts_the_interfaces(total, note):
+    assert diff_note({"total": total}) == note
+
+
+def test_refusal_names_every_used_group_with_up_to_five_interfaces_each():
+    first = affected_interfaces(GROUP, [{"NetworkInterfaceId": "eni-0000000000000000%d" % index,
+                                         "Groups": [{"GroupId": GROUP}]} for index in range(2)])
+    second = affected_interfaces(OTHER, [{"NetworkInterfaceId": "eni-0000000000000000%d" % index,
+                                          "Groups": [{"GroupId": OTHER}]} for index in range(6)])
+    with pytest.raises(NetguardAwsError) as raised:
+        refuse_used({GROUP: first, OTHER: second})
+    assert raised.value.msg == (
+        "require_unused: 2 of the security groups that would change have network interfaces attached: "
+        "%s (eni-00000000000000000, eni-00000000000000001); %s (eni-00000000000000000, eni-00000000000000001, "
+        "eni-00000000000000002, eni-00000000000000003, eni-00000000000000004 and 1 more); nothing was revoked"
+        % (GROUP, OTHER))
+    assert raised.value.details == {"used_groups": [GROUP, OTHER]}

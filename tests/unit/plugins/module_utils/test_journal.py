@@ -9,9 +9,13 @@ import pytest
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.journal import (
+    intent_record,
     open_intents,
     open_journal,
+    outcome_record,
     parse_journal,
+    revoked_in_journal,
+    run_record,
     settle,
 )
 from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
@@ -154,3 +158,57 @@ def test_lines_are_json_objects_one_per_line(tmp_path):
     with open(str(tmp_path / "j")) as handle:
         lines = handle.read().split("\n")
     assert lines[-1] == "" and all(isinstance(json.loads(line), dict) for line in lines[:-1])
+
+
+NOW = "2026-11-26T10:00:00.000+00:00"
+
+
+def test_each_line_says_what_a_reader_needs_to_undo_the_run():
+    assert run_record("run-a", True, "netguard.aws.ec2_security_group_egress_revoke", NOW) == {
+        "type": "run", "format": "netguard.aws/journal/1", "run": "run-a", "time": NOW,
+        "module": "netguard.aws.ec2_security_group_egress_revoke", "check_mode": True, "pid": os.getpid()}
+    intent = intent_record("run-a", 3, {"GroupId": GROUP["GroupId"]}, "eu-west-3", RULES[1:], False, NOW)
+    assert intent == {
+        "type": "intent", "run": "run-a", "entry": 3, "time": NOW, "check_mode": False, "account": "123456789012",
+        "region": "eu-west-3", "group_id": GROUP["GroupId"], "rule_ids": ["sgr-00000000000000002"],
+        "ip_permissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        "rules": [{"security_group_rule_id": "sgr-00000000000000002", "ip_protocol": "tcp", "from_port": 443,
+                   "to_port": 443, "cidr_ipv4": "0.0.0.0/0", "description": None, "tags": {}}]}
+    assert intent_record("run-a", 4, dict(GROUP, OwnerId="210987654321"), "eu-west-3", RULES, True, NOW)[
+        "account"] == "210987654321"
+    assert intent_record("run-a", 5, {"GroupId": GROUP["GroupId"]}, "eu-west-3", [], False, NOW)["account"] is None
+    assert outcome_record("run-a", 3, "revoked", ("sgr-00000000000000002",), None, NOW) == {
+        "type": "outcome", "run": "run-a", "entry": 3, "time": NOW, "status": "revoked",
+        "revoked_rule_ids": ["sgr-00000000000000002"]}
+    assert outcome_record("run-a", 4, "failed", (), "throttled", NOW) == {
+        "type": "outcome", "run": "run-a", "entry": 4, "time": NOW, "status": "failed", "revoked_rule_ids": [],
+        "msg": "throttled"}
+
+
+def test_lines_that_are_not_whole_records_are_counted_and_skipped():
+    text = "\n".join(['{"type": "run", "run": "a"}', "", "[1, 2]", '{"run": "a"}', '"type"', "{torn",
+                      '{"type": "intent", "run": "a", "entry": 1}', "   "])
+    records, skipped = parse_journal(text)
+    assert (records, skipped) == ([{"type": "run", "run": "a"}, {"type": "intent", "run": "a", "entry": 1}], 4)
+
+
+def test_what_each_intent_gave_up_follows_its_outcome_and_its_run():
+    records = [
+        {"type": "run", "run": "a"},
+        {"type": "intent", "run": "a", "entry": 1, "rule_ids": ["sgr-1", "sgr-2"]},
+        {"type": "outcome", "run": "a", "entry": 1, "status": "revoked", "revoked_rule_ids": ["sgr-2"]},
+        {"type": "intent", "run": "a", "entry": 2, "rule_ids": ["sgr-3"]},
+        {"type": "outcome", "run": "a", "entry": 2, "status": "failed", "revoked_rule_ids": []},
+        {"type": "intent", "run": "a", "entry": 3, "rule_ids": ["sgr-4"], "check_mode": True},
+        {"type": "intent", "run": "a", "entry": 4, "rule_ids": ["sgr-5"]},
+        {"type": "run", "run": "b"},
+        {"type": "intent", "run": "b", "entry": 1, "rule_ids": ["sgr-6"]},
+        {"type": "outcome", "run": "b", "entry": 1, "status": "revoked"},
+        {"type": "intent", "run": "b", "entry": 2},
+    ]
+    shown = [((intent["run"], intent["entry"]), rule_ids) for intent, rule_ids in revoked_in_journal(records)]
+    assert shown == [(("a", 1), ["sgr-2"]), (("a", 4), ["sgr-5"]), (("b", 1), []), (("b", 2), [])]
+    assert [(intent["entry"], rule_ids) for intent, rule_ids in revoked_in_journal(records, "a")] == [
+        (1, ["sgr-2"]), (4, ["sgr-5"])]
+    assert revoked_in_journal(records, "c") == []
+    assert [(intent["run"], intent["entry"]) for intent in open_intents(records)] == [("a", 4), ("b", 2)]

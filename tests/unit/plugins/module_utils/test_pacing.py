@@ -160,3 +160,54 @@ def test_a_fixed_rate_waits_for_the_burst_to_be_spent(clock):
     assert pacer.rate is None, "two throttles are botocore's to retry"
     pacer.throttled()
     assert pacer.rate == 5.0
+
+
+class Sleeps(Clock):
+    """A clock that also records each sleep, to tell waiting from not waiting."""
+
+    def __init__(self):
+        super().__init__()
+        self.sleeps = []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        super().sleep(seconds)
+
+
+def at(clock, moment, call, times=1):
+    clock.now = moment
+    for _time in range(times):
+        call()
+
+
+def test_a_call_whose_turn_has_come_is_sent_without_waiting():
+    clock = Sleeps()
+    pacer = Pacer(rate=5, clock=clock, sleep=clock.sleep)
+    at(clock, 0.0, pacer.throttled, 3)
+    at(clock, 0.2, pacer.wait)
+    at(clock, 0.3, pacer.wait)
+    assert clock.sleeps == [pytest.approx(0.1)]
+
+
+def paced_at_one(clock):
+    """An adaptive pacer that measured 2.25 calls a second at t=1: 5 calls went through, then 3 were throttled."""
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    for moment in (0.0, 0.1, 0.2, 0.3, 0.4):
+        at(clock, moment, pacer.succeeded)
+    at(clock, 1.0, pacer.throttled, 3)
+    assert pacer.rate == pytest.approx(2.25)
+    return pacer
+
+
+def test_throttles_from_half_a_second_after_a_change_count_and_the_floor_is_one_call_per_window(clock):
+    pacer = paced_at_one(clock)
+    at(clock, 1.5, pacer.throttled)
+    assert pacer.rate == 0.5
+
+
+def test_once_paced_one_throttle_is_left_to_botocore_and_two_measure_again(clock):
+    pacer = paced_at_one(clock)
+    at(clock, 3.5, pacer.throttled)
+    assert pacer.rate == pytest.approx(2.25)
+    at(clock, 3.5, pacer.throttled)
+    assert pacer.rate == 0.5

@@ -1,11 +1,14 @@
 """rule_filters and keep: which described rules each predicate takes, what keep saves, and the input checks."""
 
+import ipaddress
+
 import pytest
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.matching import match_egress_rules
 from ansible_collections.netguard.aws.plugins.module_utils.predicates import (
     for_vpc,
+    group_names,
     parse_keep,
     parse_predicates,
     passes,
@@ -271,3 +274,87 @@ def test_bad_keep_entries_fail_naming_the_entry(entries, message):
     with pytest.raises(NetguardAwsError) as error:
         keep_items(entries)
     assert error.value.msg.startswith(message), error.value.msg
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"destination_group": 5}, "rule_filters.destination_group 5 is not a security group ID or name"),
+    ({"tags": {5: "x"}}, "rule_filters.tags 5 has a tag key that is not a non-empty string"),
+    ({"tags": {"": "x"}}, "rule_filters.tags '' has a tag key that is not a non-empty string"),
+    ({"stale": "sometimes"}, "rule_filters.stale 'sometimes' is not accepted: only true is, to take rules that "
+                             "reference an unreachable group; leave stale out to take rules whether or not they are "
+                             "stale"),
+])
+def test_refusals_of_predicates_in_full(value, message):
+    with pytest.raises(NetguardAwsError) as raised:
+        parsed(value)
+    assert raised.value.msg == message
+
+
+@pytest.mark.parametrize("entries, message", [
+    ([], "keep is empty: list at least one rule ID or predicate dict, or leave the option out"),
+    ([ICMP, 443], "keep[1] 443 is neither a security group rule ID ('sgr-' and 8 or 17 lower-case hex digits) nor a "
+                  "dictionary of predicates such as {'protocol': 'tcp', 'allows_port': 443}"),
+])
+def test_refusals_of_keep_in_full(entries, message):
+    with pytest.raises(NetguardAwsError) as raised:
+        keep_items(entries)
+    assert raised.value.msg == message
+
+
+def test_tag_values_written_as_yaml_booleans_and_numbers_match_the_text_aws_stores():
+    rules = described(api_rule("sgr-tagged", CidrIpv4="10.0.0.0/8", Tags=[
+        {"Key": "temporary", "Value": "false"}, {"Key": "cost", "Value": "3"}, {"Key": "ratio", "Value": "0.5"}]))
+    assert taken({"tags": {"temporary": False, "cost": 3, "ratio": 0.5}}, rules) == ["sgr-tagged"]
+    assert taken({"tags": {"temporary": True}}, rules) == []
+    assert taken({"tags": {"cost": 4}}, rules) == []
+
+
+def test_destination_covers_canonicalises_a_block_with_host_bits_and_says_so():
+    warnings = []
+    assert parsed({"destination_covers": "10.1.5.5/16"}, warnings).covers == (ipaddress.ip_network("10.1.0.0/16"),)
+    assert warnings == ["rule_filters.destination_covers '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form "
+                        "AWS stores"]
+
+
+def test_keep_items_remember_what_was_written():
+    items = keep_items([ICMP, {"protocol": "tcp", "allows_port": None}])
+    assert [(item.index, item.rule_id, item.written) for item in items] == [
+        (0, ICMP, ICMP), (1, None, {"protocol": "tcp"})]
+
+
+def test_keep_can_save_the_stale_rules():
+    stale_ids = frozenset(["sgr-peer"])
+    match = match_egress_rules(GROUP, RULES, revoke_all=True, keep=keep_items([{"stale": True}]),
+                               stale_rule_ids=stale_ids)
+    assert [rule.rule_id for rule, _item in match.kept] == ["sgr-peer"]
+    assert "sgr-peer" not in [rule.rule_id for rule in match.matched]
+
+
+def test_the_warning_of_an_item_without_protocol_quotes_the_whole_item():
+    keep = keep_items([{"allows_port": 443, "destination_covers": "0.0.0.0/0"}])
+    match = match_egress_rules(GROUP, RULES, revoke_all=True, keep=keep)
+    assert match.warnings == [
+        "keep[0] 'allows_port=443, destination_covers=0.0.0.0/0' kept sgr-all4 (every protocol -> 0.0.0.0/0), a rule "
+        "that allows all traffic to its destination, because the item names no protocol; add protocol to the item "
+        "(for example tcp) to keep only rules of that protocol"]
+
+
+def test_group_names_are_the_destination_groups_given_by_name():
+    predicates = [parsed({"destination_group": "db"}), None, parsed({"destination_group": PEER}),
+                  parsed({"protocol": "tcp"})]
+    assert group_names(predicates) == {"db"}
+
+
+def test_a_stale_permission_without_a_protocol_is_every_protocol_and_ingress_rules_are_never_stale():
+    ingress = api_rule("sgr-in", "-1", -1, -1, egress=False, ReferencedGroupInfo={"GroupId": PEER})
+    egress = api_rule("sgr-out", "-1", -1, -1, ReferencedGroupInfo={"GroupId": PEER})
+    stale_groups = [{"GroupId": GROUP, "StaleIpPermissionsEgress": [{"UserIdGroupPairs": [{"GroupId": PEER}]}]}]
+    assert stale_rule_ids(described(ingress, egress), stale_groups) == {"sgr-out"}
+
+
+def test_a_stale_permission_with_a_protocol_aws_would_not_send_names_the_field():
+    stale_groups = [{"GroupId": GROUP, "StaleIpPermissionsEgress": [{"IpProtocol": "gre"}]}]
+    with pytest.raises(NetguardAwsError) as raised:
+        stale_rule_ids(RULES, stale_groups)
+    assert raised.value.msg == ("IpProtocol 'gre' is not a protocol: use all or -1, tcp or 6, udp or 17, icmp or 1, "
+                                "icmpv6 or 58, or a protocol number 0-255")

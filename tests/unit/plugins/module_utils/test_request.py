@@ -1,14 +1,18 @@
 """From task arguments to a revoke request: the module's argument spec, then the request parser."""
 
+import ipaddress
+
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
     RequestedRule,
+    RevokeRequest,
     RuleFilter,
     describe_filters,
     parse_info_request,
+    parse_regions,
     parse_revoke_request,
 )
 from ansible_collections.netguard.aws.plugins.module_utils.rules import EgressRule
@@ -162,6 +166,8 @@ def test_bad_input_names_option_and_value(args, message):
     (dict(ip_permissions=[{"ip_protocol": "tcp", "from_port": 1, "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}]}]),
      "parameters are required together: from_port, to_port"),
     (dict(ip_permissions=[{"IpProtocol": "tcp", "IpRanges": [{"Cidr": "0.0.0.0/0"}]}]), "Cidr"),
+    (dict(ip_permissions=[{"IpProtocol": "tcp", "UserIdGroupPairs": [{"UserId": "123456789012"}]}]),
+     "one of the following is required: group_id, group_name found in ip_permissions -> user_id_group_pairs"),
 ])
 def test_argument_spec_rejects_impossible_combinations(args, message):
     with pytest.raises(AssertionError) as error:
@@ -268,3 +274,188 @@ def test_info_request_takes_groups_filters_and_rule_filters():
 def test_bad_info_input_names_option_and_value(args, message):
     with pytest.raises(NetguardAwsError, match=message):
         info_request(**args)
+
+
+BULK = dict(group_id=None, filters={"vpc-id": "vpc-0123456789abcdef0"})
+
+
+def refused(**args):
+    with pytest.raises(NetguardAwsError) as raised:
+        request(**args)
+    return raised.value.msg
+
+
+def test_every_option_of_a_bulk_revoke_reaches_the_request():
+    parsed = request(rule_filters={"protocol": "tcp"}, keep=["sgr-0123456789abcdef0"], revoke_rate="2.5",
+                     journal="/var/log/revokes.jsonl", regions=["us-east-1", "eu-west-3", "us-east-1"], impact=True,
+                     concurrency=3, max_revoked_rules=0, **BULK)
+    assert parsed._replace(rule_filters=None, keep=None) == RevokeRequest(
+        None, None, None, [{"Name": "vpc-id", "Values": ["vpc-0123456789abcdef0"]}], (), (), False, 0, 3, [],
+        None, None, ("us-east-1", "eu-west-3"), 2.5, "/var/log/revokes.jsonl", True, False)
+    assert parsed.rule_filters.protocols == frozenset(["tcp"])
+    assert [(item.index, item.rule_id, item.predicate) for item in parsed.keep] == [(0, "sgr-0123456789abcdef0", None)]
+
+
+def test_options_left_out_are_absent_from_the_request():
+    parsed = request(revoke_all=True)
+    assert parsed == RevokeRequest(GROUP, None, None, None, (), (), True, None, 8, [], None, (), None, None, None,
+                                   False, False)
+    assert parse_revoke_request({"group_id": GROUP, "revoke_all": True}).concurrency == 1
+
+
+def test_require_unused_needs_the_impact_and_implies_it():
+    parsed = request(revoke_all=True, require_unused=True)
+    assert (parsed.impact, parsed.require_unused) == (True, True)
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(rule_filters={}), "rule_filters is empty, which would select every egress rule (that is revoke_all): give "
+                            "at least one of protocol, allows_port, destination_within, destination_covers, "
+                            "destination_group, prefix_list_id, description, tags, stale"),
+    (dict(rule_filters={"protocol": "gre"}), "rule_filters.protocol 'gre' is not a protocol: use all or -1, tcp or 6, "
+                                             "udp or 17, icmp or 1, icmpv6 or 58, or a protocol number 0-255"),
+    (dict(revoke_all=True, keep=[{"cidr": "10.0.0.0/8"}]),
+     "keep[0] 'cidr' is not a predicate: use protocol, allows_port, destination_within, destination_covers, "
+     "destination_group, prefix_list_id, description, tags, stale"),
+    (dict(revoke_all=True, journal=" "), "journal ' ' is not a file path"),
+    (dict(revoke_all=False), "revoke_all is false and no rule is selected: set revoke_all=true, or give "
+                             "security_group_rule_ids, ip_permissions, rule_filters or protocol with a destination"),
+    (dict(revoke_all=True, **BULK), "revoke_all with filters removes every egress rule of every group the filters "
+                                    "select: set allow_bulk_revoke_all=true to confirm"),
+    (dict(group_id=None, filters={}, revoke_all=True, allow_bulk_revoke_all=True),
+     "filters is empty, which would select every security group of the region: give at least one filter, such as "
+     "{'vpc-id': 'vpc-0123456789abcdef0'}"),
+    (dict(revoke_all=True, max_revoked_rules=-1), "max_revoked_rules -1 is negative: give 0 or more"),
+])
+def test_refusals_quote_the_option_and_the_value_in_full(args, message):
+    assert refused(**args) == message
+
+
+@pytest.mark.parametrize("rate", ["0", 0, -1, True, "inf", "nan", [1], "fast"])
+def test_revoke_rate_is_a_positive_finite_number(rate):
+    assert refused(revoke_all=True, allow_bulk_revoke_all=True, revoke_rate=rate, **BULK) == (
+        "revoke_rate %r is not a positive number of revokes per second, such as 5 or 0.5" % (rate,))
+
+
+@pytest.mark.parametrize("rate, expected", [("0.5", 0.5), (5, 5.0), (0.001, 0.001)])
+def test_revoke_rate_as_number_or_text(rate, expected):
+    assert request(revoke_all=True, allow_bulk_revoke_all=True, revoke_rate=rate, **BULK).revoke_rate == expected
+
+
+@pytest.mark.parametrize("regions, message", [
+    ([], "regions is empty: list at least one region, or give all, or leave the option out"),
+    (["all", "us-east-1"], "regions[0] 'all' cannot be combined with region names: give all alone"),
+    (["us-east-1", "all"], "regions[1] 'all' cannot be combined with region names: give all alone"),
+    (["us-east-1", "mars"], "regions[1] 'mars' is not an AWS region name such as us-east-1 or eu-west-3"),
+])
+def test_bad_regions_are_refused_naming_the_entry(regions, message):
+    assert refused(revoke_all=True, allow_bulk_revoke_all=True, regions=regions, **BULK) == message
+
+
+@pytest.mark.parametrize("regions, expected", [
+    ("all", "all"), (["all"], "all"), ("eu-west-3", ("eu-west-3",)), (None, None),
+    (["us-gov-west-1", "ap-southeast-5", "us-gov-west-1"], ("us-gov-west-1", "ap-southeast-5")),
+])
+def test_regions_as_a_name_a_list_or_all(regions, expected):
+    assert parse_regions(regions) == expected
+
+
+def https(**destinations):
+    return dict({"ip_protocol": "tcp", "from_port": 443, "to_port": 443}, **destinations)
+
+
+ANYWHERE = [{"cidr_ip": "0.0.0.0/0"}]
+
+
+@pytest.mark.parametrize("permissions, message", [
+    ([https(ip_ranges=ANYWHERE), {"ip_protocol": "gre", "ip_ranges": ANYWHERE}],
+     "ip_permissions[1].ip_protocol 'gre' is not a protocol: use all or -1, tcp or 6, udp or 17, icmp or 1, "
+     "icmpv6 or 58, or a protocol number 0-255"),
+    ([https(from_port=10, to_port=5, ip_ranges=ANYWHERE)],
+     "ip_permissions[0].from_port/to_port '10-5' is reversed: the first port must not exceed the second"),
+    ([https(ip_ranges=[{"cidr_ip": "2001:db8::/32"}])],
+     "ip_permissions[0].ip_ranges[0].cidr_ip '2001:db8::/32' is an IPv6 CIDR block where IPv4 is expected"),
+    ([https(ipv6_ranges=[{"cidr_ipv6": "10.0.0.0/8"}])],
+     "ip_permissions[0].ipv6_ranges[0].cidr_ipv6 '10.0.0.0/8' is an IPv4 CIDR block where IPv6 is expected"),
+    ([https(prefix_list_ids=[{"prefix_list_id": "pl-1"}])],
+     "ip_permissions[0].prefix_list_ids[0].prefix_list_id 'pl-1' is not a prefix list ID: expected 'pl-' followed "
+     "by 8 or 17 lower-case hex digits"),
+    ([https(user_id_group_pairs=[{"group_id": "sg-1"}])],
+     "ip_permissions[0].user_id_group_pairs[0].group_id 'sg-1' is not a security group ID: expected 'sg-' followed "
+     "by 8 or 17 lower-case hex digits"),
+    ([https(user_id_group_pairs=[{"group_name": "db?"}])],
+     "ip_permissions[0].user_id_group_pairs[0].group_name 'db?' is not a security group name: expected 1 to 255 "
+     "letters, digits, spaces or ._-:/()#,@[]+=&;{}!$*"),
+    ([https()], "ip_permissions[0] has no destination: give ip_ranges, ipv6_ranges, prefix_list_ids or "
+                "user_id_group_pairs"),
+])
+def test_errors_inside_ip_permissions_name_the_entry_and_the_key(permissions, message):
+    assert refused(ip_permissions=permissions) == message
+
+
+def test_a_group_pair_by_name_is_a_rule_to_the_group_of_that_name():
+    parsed = request(ip_permissions=[https(user_id_group_pairs=[{"group_name": "db"}])])
+    assert parsed.rules == (rule("tcp", 443, 443, "referenced_group_name", "db"),)
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(protocol="tcp", port=443, cidr=["10.0.0.0/8", "10.0.0.0"]),
+     "cidr[1] '10.0.0.0' is not a CIDR block: expected an address and a prefix length, such as 10.0.0.0/16 or "
+     "2001:db8::/32"),
+    (dict(protocol="tcp", port=443, cidr=["10.0.0.0"]),
+     "cidr '10.0.0.0' is not a CIDR block: expected an address and a prefix length, such as 10.0.0.0/16 or "
+     "2001:db8::/32"),
+    (dict(protocol="tcp", port=443, prefix_list_id="pl-1"),
+     "prefix_list_id 'pl-1' is not a prefix list ID: expected 'pl-' followed by 8 or 17 lower-case hex digits"),
+    (dict(protocol="tcp", port=443),
+     "protocol 'tcp' needs a destination: give cidr, destination_group or prefix_list_id"),
+    (dict(group_id=None, group_name="web", vpc_id="vpc-1", revoke_all=True),
+     "vpc_id 'vpc-1' is not a VPC ID: expected 'vpc-' followed by 8 or 17 lower-case hex digits"),
+])
+def test_errors_in_the_shorthand_name_the_option_and_the_entry(args, message):
+    assert refused(**args) == message
+
+
+@pytest.mark.parametrize("args, warning", [
+    (dict(ip_permissions=[https(ip_ranges=[{"cidr_ip": "10.1.5.5/16"}])]),
+     "ip_permissions[0].ip_ranges[0].cidr_ip '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form AWS stores"),
+    (dict(rule_filters={"destination_within": "10.1.5.5/16"}),
+     "rule_filters.destination_within '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form AWS stores"),
+    (dict(revoke_all=True, keep=[{"destination_within": "10.1.5.5/16"}]),
+     "keep[0].destination_within '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form AWS stores"),
+])
+def test_every_cidr_written_loosely_is_taken_with_a_warning_naming_where(args, warning):
+    assert request(**args).warnings == [warning]
+
+
+def test_an_info_request_with_a_group_name_rule_filters_and_regions():
+    parsed = info_request(group_name="web", vpc_id="vpc-0123456789abcdef0", regions=["eu-west-3"],
+                          rule_filters={"destination_within": "10.1.5.5/16"})
+    assert (parsed.group_name, parsed.vpc_id, parsed.regions) == ("web", "vpc-0123456789abcdef0", ("eu-west-3",))
+    assert parsed.rule_predicate.within == (ipaddress.ip_network("10.1.0.0/16"),)
+    assert parsed.warnings == [
+        "rule_filters.destination_within '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form AWS stores"]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (dict(cidr=["10.0.0.0/8"]), RuleFilter(None, None, None, (("cidr_ipv4", "10.0.0.0/8"),))),
+    (dict(destination_group="sg-0aaaaaaaaaaaaaaaa"),
+     RuleFilter(None, None, None, (("referenced_group_id", "sg-0aaaaaaaaaaaaaaaa"),))),
+    (dict(protocol="udp"), RuleFilter("udp", None, None, ())),
+])
+def test_any_one_shorthand_option_filters_the_listing(args, expected):
+    assert info_request(**args).rule_filter == expected
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(rule_filters={}), "rule_filters is empty, which would list every egress rule (leave rule_filters out for "
+                            "that): give at least one of protocol, allows_port, destination_within, "
+                            "destination_covers, destination_group, prefix_list_id, description, tags, stale"),
+    (dict(cidr=[]), "cidr is empty: list at least one entry, or leave the option out"),
+    (dict(protocol="gre"), "protocol 'gre' is not a protocol: use all or -1, tcp or 6, udp or 17, icmp or 1, "
+                           "icmpv6 or 58, or a protocol number 0-255"),
+])
+def test_info_refusals_quote_the_option_and_the_value_in_full(args, message):
+    with pytest.raises(NetguardAwsError) as raised:
+        info_request(**args)
+    assert raised.value.msg == message

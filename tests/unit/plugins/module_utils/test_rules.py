@@ -10,6 +10,8 @@ from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     canonical_cidr,
     canonical_protocol,
     checked_ports,
+    group_destination,
+    group_name,
     parse_port,
 )
 
@@ -198,3 +200,65 @@ def test_a_described_icmp_rule_without_ports_is_every_type_and_code():
     rule = DescribedRule({"SecurityGroupRuleId": "sgr-1", "GroupId": "sg-1", "IsEgress": True, "IpProtocol": "icmp",
                           "CidrIpv4": "10.0.0.0/8"})
     assert (rule.rule.from_port, rule.rule.to_port) == (-1, -1)
+
+
+PROTOCOLS = "use all or -1, tcp or 6, udp or 17, icmp or 1, icmpv6 or 58, or a protocol number 0-255"
+
+
+@pytest.mark.parametrize("check, args, message", [
+    (canonical_protocol, (6.0, "protocol"), "protocol 6.0 is not a protocol: " + PROTOCOLS),
+    (canonical_protocol, ("esp", "ip_protocol"), "ip_protocol 'esp' is not a protocol: " + PROTOCOLS),
+    (checked_ports, ("tcp", "80", 80, "ports"), "ports '80' is not a port number"),
+    (checked_ports, ("tcp", 80, None, "ports"), "ports '80-None' needs both ends of the range"),
+    (checked_ports, ("tcp", 65536, 65535, "ports"),
+     "ports '65536-65535' is out of range: tcp ports are 0-65535 (or -1 for all)"),
+    (checked_ports, ("icmp", -1, 3, "ports"), "ports '-1-3' sets an ICMP code without a type: type -1 (all) needs "
+                                              "code -1"),
+    (checked_ports, ("icmp", 256, 0, "ports"), "ports '256-0' is out of range: ICMP types are 0-255 (or -1 for all)"),
+    (checked_ports, ("icmpv6", 0, 256, "ports"), "ports '0-256' is out of range: ICMP codes are 0-255 (or -1 for "
+                                                 "all)"),
+    (checked_ports, ("-1", 22, 22, "ports"), "ports '22-22' is not allowed with protocol all: it covers every port, "
+                                             "and AWS would silently ignore the range"),
+    (parse_port, ("22", "50", "port"), "port '22' is not allowed with protocol 50: it covers every port, and AWS "
+                                       "would silently ignore the range"),
+    (parse_port, ("any", "tcp", "port"), "port 'any' is not a port: use N or N-M (tcp/udp), type or type-code "
+                                         "(ICMP), or all"),
+    (parse_port, ("all", "icmp", "port"), None),
+    (canonical_cidr, ("fe80::1%eth0/64", "cidr"),
+     "cidr 'fe80::1%eth0/64' is not a CIDR block: expected an address and a prefix length, such as 10.0.0.0/16 or "
+     "2001:db8::/32"),
+    (canonical_cidr, ("10.0.0.0/33", "cidr"), "cidr '10.0.0.0/33' is not a valid IPv4 or IPv6 CIDR block"),
+    (group_name, ("db?", "destination_group"), "destination_group 'db?' is not a security group name: expected 1 to "
+                                               "255 letters, digits, spaces or ._-:/()#,@[]+=&;{}!$*"),
+    (group_destination, ("sg-db", "destination_group"),
+     "destination_group 'sg-db' is neither a security group ID ('sg-' and 8 or 17 lower-case hex digits) nor a name "
+     "(names cannot start with 'sg-')"),
+])
+def test_each_refusal_in_full(check, args, message):
+    if message is None:
+        assert check(*args) == (-1, -1)
+        return
+    with pytest.raises(NetguardAwsError) as error:
+        check(*args)
+    assert error.value.msg == message
+
+
+def test_a_described_rule_in_canonical_form_whatever_the_endpoint_stored():
+    rule = DescribedRule({"SecurityGroupRuleId": "sgr-1", "IpProtocol": "6", "FromPort": 1, "ToPort": 1,
+                          "CidrIpv6": "2001:DB8::1/32", "Tags": [{"Key": "reviewed"}, {"Key": "team", "Value": "db"}]})
+    assert (rule.rule, rule.tags, repr(rule)) == (
+        EgressRule("tcp", 1, 1, "cidr_ipv6", "2001:db8::/32"), {"reviewed": "", "team": "db"},
+        "DescribedRule(sgr-1, EgressRule(protocol='tcp', from_port=1, to_port=1, destination_type='cidr_ipv6', "
+        "destination='2001:db8::/32'))")
+    assert DescribedRule({"SecurityGroupRuleId": "sgr-2", "IpProtocol": "icmp", "FromPort": 8, "ToPort": 0,
+                          "CidrIpv4": "10.1.2.3/8", "PrefixListId": None}).rule == EgressRule(
+        "icmp", 8, 0, "cidr_ipv4", "10.0.0.0/8")
+    assert DescribedRule({"SecurityGroupRuleId": "sgr-3", "IpProtocol": "icmpv6", "FromPort": 128,
+                          "PrefixListId": "pl-0123456789abcdef0"}).rule == EgressRule(
+        "icmpv6", 128, -1, "prefix_list_id", "pl-0123456789abcdef0")
+
+
+def test_a_described_rule_with_a_protocol_aws_would_not_send_names_the_field():
+    with pytest.raises(NetguardAwsError) as error:
+        DescribedRule({"SecurityGroupRuleId": "sgr-1", "IpProtocol": "gre", "CidrIpv4": "10.0.0.0/8"})
+    assert error.value.msg == "IpProtocol 'gre' is not a protocol: " + PROTOCOLS
