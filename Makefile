@@ -7,7 +7,7 @@ READY := $(VENV)/.requirements-installed
 MATRIX := tests/matrix/versions.toml
 ANSIBLE_CORE = $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("$(MATRIX)", "rb"))["default"])')
 
-.PHONY: demo test pytest sanity test-matrix docs bench clean
+.PHONY: demo test pytest sanity test-matrix docs bench mutation clean
 
 $(READY): requirements.txt requirements-test.txt requirements-dev.txt $(MATRIX)
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11 or newer is needed; this is %d.%d (set PYTHON=...)" % v[:2])'
@@ -54,5 +54,18 @@ $(BENCH_VENV)/.requirements-installed: requirements.txt bench/requirements.txt
 bench: $(BENCH_VENV)/.requirements-installed
 	$(BENCH_VENV)/bin/python bench/run.py
 
+# Not part of `make test` (about an hour on 2 cores the first time; later runs test what changed):
+# mutation testing of the pure logic with mutmut, against tests/unit/plugins/module_utils only, in
+# .mutation/. FILES="rules.py matching.py" measures those files only; MUTATION_ARGS="--fresh" forgets the cache.
+MUTATION_VENV := .venv-mutation
+$(MUTATION_VENV)/.requirements-installed: requirements.txt requirements-test.txt tests/mutation/requirements.txt $(MATRIX)
+	$(PYTHON) -m venv $(MUTATION_VENV)
+	$(MUTATION_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MUTATION_VENV)/bin/python -m pip install --quiet -r tests/mutation/requirements.txt "ansible-core==$(ANSIBLE_CORE)"
+	@touch $@
+
+mutation: $(MUTATION_VENV)/.requirements-installed
+	$(MUTATION_VENV)/bin/python -m tests.mutation.run $(MUTATION_ARGS) $(FILES)
+
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .matrix build tests/output .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(MUTATION_VENV) .mutation .matrix build tests/output .pytest_cache
