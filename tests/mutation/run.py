@@ -5,7 +5,8 @@ change to one function, and runs the tests of ``tests/unit/plugins/module_utils`
 against it. It works in ``.mutation/``, where the checkout is laid out as
 ``ansible_collections/netguard/aws`` so that the tests import the mutants under the names the
 collection has; its cache there keeps the verdict of every function that has not changed, so a
-second run tests only what changed and what survived.
+second run tests only what changed and what survived. A kill stays cached however the tests change:
+after removing or weakening a test, run with ``--fresh``.
 
 mutmut switches mutants in and out behind a trampoline, which cannot see what code does at
 import. So every mutant that survives it is tried again as a real edit of the file, in a fresh
