@@ -86,6 +86,8 @@ def test_bad_shorthand_port_names_option_and_value(protocol, port, reason):
     ("tcp", -1, -1, (0, 65535)),
     ("tcp", None, None, (0, 65535)),
     ("icmp", -1, -1, (-1, -1)),
+    ("icmp", None, None, (-1, -1)),
+    ("icmpv6", None, None, (-1, -1)),
     ("icmp", 8, -1, (8, -1)),
     ("icmpv6", 128, 0, (128, 0)),
     ("-1", -1, -1, (-1, -1)),
