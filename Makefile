@@ -54,10 +54,10 @@ $(BENCH_VENV)/.requirements-installed: requirements.txt bench/requirements.txt
 bench: $(BENCH_VENV)/.requirements-installed
 	$(BENCH_VENV)/bin/python bench/run.py
 
-# Not part of `make test` (about an hour on 2 cores the first time; later runs test what changed):
-# mutation testing of the pure logic with mutmut, against tests/unit/plugins/module_utils only, in
-# .mutation/. FILES="rules.py matching.py" measures those files only; MUTATION_ARGS="--fresh" forgets the cache
-# (needed after removing or weakening a test: kills stay cached), MUTATION_ARGS="--quick" skips the real edits.
+# Not part of `make test` (about 8 minutes on 2 cores): mutation testing of the pure logic with mutmut,
+# against tests/unit/plugins/module_utils only, in .mutation/. FILES="rules.py matching.py" measures those
+# files only; verdicts are kept while plugins/ and tests/ are unchanged. MUTATION_ARGS="--quick" skips trying
+# survivors as real edits, MUTATION_ARGS="--fresh" starts from nothing.
 MUTATION_VENV := .venv-mutation
 $(MUTATION_VENV)/.requirements-installed: requirements.txt requirements-test.txt tests/mutation/requirements.txt $(MATRIX)
 	$(PYTHON) -m venv $(MUTATION_VENV)

@@ -4,9 +4,10 @@ mutmut (``requirements.txt`` here) makes each mutant of the files in ``SCOPE``, 
 change to one function, and runs the tests of ``tests/unit/plugins/module_utils`` (no endpoint)
 against it. It works in ``.mutation/``, where the checkout is laid out as
 ``ansible_collections/netguard/aws`` so that the tests import the mutants under the names the
-collection has; its cache there keeps the verdict of every function that has not changed, so a
-second run tests only what changed and what survived. A kill stays cached however the tests change:
-after removing or weakening a test, run with ``--fresh``.
+collection has. Its cache there keeps mutmut's verdicts while the code and the tests stay as they
+were (a change anywhere can change any verdict: a function's mutants may be killed only through a
+caller): a run after measuring some files (``FILES=``), or after an interrupted run, tests only what is
+left; any change to ``plugins/`` or ``tests/`` makes the next run test every mutant again.
 
 mutmut switches mutants in and out behind a trampoline, which cannot see what code does at
 import. So every mutant that survives it is tried again as a real edit of the file, in a fresh
@@ -21,6 +22,7 @@ every survivor's diff; exits non-zero when a file scores below ``--fail-under``.
 
 import argparse
 import concurrent.futures
+import hashlib
 import json
 import os
 import queue
@@ -113,14 +115,38 @@ def lay_out(files):
         handle.write("\n".join(settings))
 
 
+def inputs_digest():
+    """A digest of everything a verdict depends on: the collection's code and its tests (not this folder's)."""
+    digest = hashlib.sha256()
+    for top in ("plugins", "tests"):
+        for folder, folders, names in os.walk(os.path.join(ROOT, top)):
+            skip = ("__pycache__", "output", "mutation") if folder == os.path.join(ROOT, "tests") else ("__pycache__",)
+            folders[:] = sorted(name for name in folders if name not in skip)
+            for name in sorted(names):
+                if name.endswith((".py", ".yml", ".ini")):
+                    path = os.path.join(folder, name)
+                    digest.update(os.path.relpath(path, ROOT).encode())
+                    with open(path, "rb") as handle:
+                        digest.update(hashlib.sha256(handle.read()).digest())
+    with open(os.path.join(ROOT, "pytest.ini"), "rb") as handle:
+        digest.update(handle.read())
+    return digest.hexdigest()
+
+
 def mutmut_run(files, jobs):
-    """mutmut's run: results cached by function, but survivors are always tried again (the tests may be new)."""
+    """mutmut's run, its verdicts kept only while the code and tests are unchanged; survivors are always tried again."""
+    digest_path = os.path.join(WORK, "inputs.sha256")
+    digest = inputs_digest()
+    unchanged = False
+    if os.path.exists(digest_path):
+        with open(digest_path) as handle:
+            unchanged = handle.read() == digest
     for path in meta_files(SCOPE):
         if os.path.exists(path):
             with open(path) as handle:
                 meta = json.load(handle)
             meta["exit_code_by_key"] = dict(
-                (name, code if code in KILLED else None) for name, code in meta["exit_code_by_key"].items())
+                (name, code if unchanged and code in KILLED else None) for name, code in meta["exit_code_by_key"].items())
             with open(path, "w") as handle:
                 json.dump(meta, handle)
     for path in meta_files(files):
@@ -136,6 +162,9 @@ def mutmut_run(files, jobs):
     stats = os.path.join(WORK, "mutants", "mutmut-stats.json")
     if os.path.exists(stats):
         os.remove(stats)
+    # The verdicts written from now on are of these inputs, even if this run is interrupted.
+    with open(digest_path, "w") as handle:
+        handle.write(digest)
     mutmut = os.path.join(os.path.dirname(sys.executable), "mutmut")
     log = os.path.join(WORK, "mutmut.log")
     print("mutmut run (its output: %s)" % os.path.relpath(log, ROOT), flush=True)
