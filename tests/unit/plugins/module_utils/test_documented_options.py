@@ -29,38 +29,32 @@ SPEC_KEYS = {"type", "elements", "aliases", "required", "default", "choices", "o
              "required_one_of", "required_together", "mutually_exclusive", "required_by", "required_if"}
 
 
+def shown(option, suboptions):
+    """What the documentation says of an option, and of an argument spec entry, in the same terms."""
+    return {
+        "type": option.get("type", "str"),
+        "elements": option.get("elements"),
+        "aliases": sorted(option.get("aliases", [])),
+        "required": option.get("required", False),
+        "default": option.get("default"),
+        "choices": option.get("choices"),
+        "options": suboptions,
+    }
+
+
 def described(spec):
     """An argument spec in the terms of its documentation."""
-    shown = {}
     for name, option in spec.items():
         assert set(option) <= SPEC_KEYS, "%s: %s" % (name, sorted(set(option) - SPEC_KEYS))
-        shown[name] = {
-            "type": option.get("type", "str"),
-            "elements": option.get("elements"),
-            "aliases": sorted(option.get("aliases", [])),
-            "required": option.get("required", False),
-            "default": option.get("default"),
-            "choices": option.get("choices"),
-            "options": described(option["options"]) if option.get("options") else None,
-        }
-    return shown
+    return dict((name, shown(option, described(option["options"]) if option.get("options") else None))
+                for name, option in spec.items())
 
 
 def as_documented(options):
-    shown = {}
-    for name, option in options.items():
-        shown[name] = {
-            "type": option.get("type", "str"),
-            "elements": option.get("elements"),
-            "aliases": sorted(option.get("aliases", [])),
-            "required": option.get("required", False),
-            "default": option.get("default"),
-            "choices": option.get("choices"),
-            # A raw option's suboptions (rule_filters) describe the keys its parser reads, not an argument spec.
-            "options": as_documented(option["suboptions"]) if option.get("type") != "raw" and option.get(
-                "suboptions") else None,
-        }
-    return shown
+    # A raw option's suboptions (rule_filters) describe the keys its parser reads, not an argument spec.
+    return dict((name, shown(option, as_documented(option["suboptions"])
+                             if option.get("type") != "raw" and option.get("suboptions") else None))
+                for name, option in options.items())
 
 
 @pytest.mark.parametrize("name", MODULES)
