@@ -48,7 +48,7 @@ def parse_restore_request(params):
         if not params.get("ip_permissions"):
             raise NetguardAwsError("ip_permissions is empty: list the rules to restore (the revoke module's "
                                    "revoked_ip_permissions)")
-        rules = _rules(params["ip_permissions"], (), "ip_permissions", warnings)
+        rules = _rules(params["ip_permissions"], (), "ip_permissions", warnings, validated=True)
         return RestoreRequest((GroupRestore(group_id, None, None, rules),), False, warnings)
     if params.get("revoked") is not None:
         return _from_result(params["revoked"], warnings)
@@ -128,14 +128,16 @@ def _from_journal(value, warnings):
     return RestoreRequest(_merged(groups), True, warnings)
 
 
-def _rules(permissions, summaries, option, warnings, only_ids=None, where=None):
-    """``RestoreRule``s of ``ip_permissions`` (validated here as the module option is: a result or a journal is
-    not), with tags from ``summaries`` (``revoked_rules``), limited to the rules whose ID is in ``only_ids``."""
-    validation = ArgumentSpecValidator({"ip_permissions": ip_permissions_argument_spec()}).validate(
-        {"ip_permissions": permissions})
-    if validation.error_messages:
-        raise NetguardAwsError("%s: %s" % (option, validation.errors.msg))
-    permissions = validation.validated_parameters["ip_permissions"]
+def _rules(permissions, summaries, option, warnings, only_ids=None, where=None, validated=False):
+    """``RestoreRule``s of ``ip_permissions`` (validated here as the module option is, unless ``validated``: checked
+    again, an option written in CamelCase would warn that both spellings are set), with tags from ``summaries``
+    (``revoked_rules``), limited to the rules whose ID is in ``only_ids`` when given."""
+    if not validated:
+        validation = ArgumentSpecValidator({"ip_permissions": ip_permissions_argument_spec()}).validate(
+            {"ip_permissions": permissions})
+        if validation.error_messages:
+            raise NetguardAwsError("%s: %s" % (option, validation.errors.msg))
+        permissions = validation.validated_parameters["ip_permissions"]
     for index, permission in enumerate(permissions):
         for pair_index, pair in enumerate(permission.get("user_id_group_pairs") or ()):
             if pair.get("group_id") is None:

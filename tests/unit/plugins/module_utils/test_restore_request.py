@@ -3,9 +3,14 @@
 import json
 
 import pytest
+from ansible.module_utils.common import warnings as module_warnings
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.restore_request import parse_restore_request
+from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_restore import (
+    MODULE_KWARGS as RESTORE_KWARGS,
+)
 
 GROUP = "sg-0123456789abcdef0"
 OTHER = "sg-0fedcba9876543210"
@@ -295,3 +300,13 @@ def test_a_loose_cidr_in_a_journal_is_named_by_its_entry(tmp_path):
 ])
 def test_bad_rules_are_refused_naming_the_input_they_came_from(params, message):
     assert refused(params) == message
+
+
+def test_ip_permissions_the_module_has_checked_are_not_checked_again_into_a_warning():
+    written = {"group_id": GROUP, "ip_permissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                                                      "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]}
+    params = ArgumentSpecValidator(**RESTORE_KWARGS).validate(written).validated_parameters
+    module_warnings._global_warnings.clear()
+    request = parse_restore_request(params)
+    assert [item.requested.rule.destination for item in request.groups[0].rules] == ["10.0.0.0/16"]
+    assert list(module_warnings.get_warning_messages()) == []
