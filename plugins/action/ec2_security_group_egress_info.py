@@ -4,7 +4,6 @@
 
 """Runs ec2_security_group_egress_info in the controller when the task runs there; see plugin_utils/in_process.py."""
 
-from ansible_collections.netguard.aws.plugins.module_utils.info import describe_egress
 from ansible_collections.netguard.aws.plugins.module_utils.request import parse_info_request
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_info import MODULE_KWARGS
 from ansible_collections.netguard.aws.plugins.plugin_utils.in_process import InProcessAction
@@ -15,4 +14,3 @@ class ActionModule(InProcessAction):
     MODULE_KWARGS = MODULE_KWARGS
 
     parse_request = staticmethod(parse_info_request)
-    orchestrate = staticmethod(describe_egress)

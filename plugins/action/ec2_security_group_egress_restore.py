@@ -4,7 +4,6 @@
 
 """Runs ec2_security_group_egress_restore in the controller when the task runs there; see plugin_utils/in_process.py."""
 
-from ansible_collections.netguard.aws.plugins.module_utils.restore import restore_egress
 from ansible_collections.netguard.aws.plugins.module_utils.restore_request import parse_restore_request
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_restore import MODULE_KWARGS
 from ansible_collections.netguard.aws.plugins.plugin_utils.in_process import InProcessAction
@@ -15,4 +14,3 @@ class ActionModule(InProcessAction):
     MODULE_KWARGS = MODULE_KWARGS
 
     parse_request = staticmethod(parse_restore_request)
-    orchestrate = staticmethod(restore_egress)

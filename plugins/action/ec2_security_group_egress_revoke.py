@@ -5,7 +5,6 @@
 """Runs ec2_security_group_egress_revoke in the controller when the task runs there; see plugin_utils/in_process.py."""
 
 from ansible_collections.netguard.aws.plugins.module_utils.request import parse_revoke_request
-from ansible_collections.netguard.aws.plugins.module_utils.revoke import revoke_egress
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import MODULE_KWARGS
 from ansible_collections.netguard.aws.plugins.plugin_utils.in_process import InProcessAction
 
@@ -15,4 +14,3 @@ class ActionModule(InProcessAction):
     MODULE_KWARGS = MODULE_KWARGS
 
     parse_request = staticmethod(parse_revoke_request)
-    orchestrate = staticmethod(revoke_egress)

@@ -65,10 +65,10 @@ options:
     description:
       - 'botocore client configuration, as keyword arguments of C(botocore.config.Config),
         for example C({"retries": {"mode": "adaptive", "total_max_attempts": 10}, "connect_timeout": 5}).'
-      - By default botocore's V(standard) retry mode handles throttling and transient errors
-        with up to 5 attempts per call (the first included), unless E(AWS_RETRY_MODE), E(AWS_MAX_ATTEMPTS)
-        or the profile set them; the V(legacy) mode is replaced by V(standard). Keys given in C(retries)
-        here win.
+      - By default botocore's V(adaptive) retry mode handles throttling and transient errors, with up to 5
+        attempts per call (the first included) and a client-side rate limit that follows what EC2 lets through,
+        unless E(AWS_RETRY_MODE), E(AWS_MAX_ATTEMPTS) or the profile set them; a chosen V(legacy) mode is replaced by
+        V(standard). Keys given in C(retries) here win.
     type: dict
 requirements:
   - python >= 3.8

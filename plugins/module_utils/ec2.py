@@ -2,25 +2,26 @@
 # Copyright: Contributors to the netguard.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The EC2 client: connection options, botocore session and retries, API calls and their errors.
+"""The EC2 clients of a task and the calls it makes: botocore configuration, retries and pacing, paging, errors.
 
-Every botocore exception is turned into a ``NetguardAwsError`` with one line
-that says what to fix; nothing else in the collection sees botocore errors.
+Every botocore exception is turned into a ``NetguardAwsError`` with one line that
+says what to fix, chosen by the error's code or botocore's exception class, never
+by the text of a message; nothing else in the collection sees botocore errors.
 """
 
 import os
 import sys
+import threading
 from contextlib import contextmanager
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.compat.version import LooseVersion
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
-from ansible_collections.netguard.aws.plugins.module_utils.pacing import THROTTLING_CODES, Pacer, pace_revokes
+from ansible_collections.netguard.aws.plugins.module_utils.pacing import THROTTLING_CODES, Pacer
 
 try:
     import botocore
-    import botocore.loaders
     import botocore.session
     from botocore.config import Config
     from botocore.exceptions import (
@@ -41,6 +42,9 @@ else:
 MINIMUM_SDK_VERSION = "1.35.52"
 # Attempts per call, the first included, unless the AWS config file, AWS_MAX_ATTEMPTS or aws_config say otherwise.
 DEFAULT_MAX_ATTEMPTS = 5
+# botocore's retry mode when the user chose none: it retries throttled calls and limits the client's rate to what
+# EC2 lets through.
+DEFAULT_RETRY_MODE = "adaptive"
 PAGE_SIZE = 1000
 # What DescribeRegions says of a region the account can use.
 ENABLED_OPT_IN_STATUSES = ("opt-in-not-required", "opted-in")
@@ -49,10 +53,12 @@ STALE_PAGE_SIZE = 255
 # EC2 refuses more values than this in one filter.
 FILTER_VALUES_PER_CALL = 200
 
-# Every EC2 operation Ec2Api calls: the clients of ``lean_loader`` have these alone.
+# Every EC2 operation Ec2Api calls: a lean model (plugin_utils/lean_model.py) has these alone.
 OPERATIONS = ("AuthorizeSecurityGroupEgress", "DescribeNetworkInterfaces", "DescribeRegions",
               "DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeStaleSecurityGroups",
               "RevokeSecurityGroupEgress")
+# The calls that change a group: paced by revoke_rate, and never sent once the run stopped.
+WRITE_OPERATIONS = ("AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress")
 
 _RULE_GONE_CODES = ("InvalidSecurityGroupRuleId.NotFound", "InvalidPermission.NotFound")
 _GROUP_GONE_CODES = ("InvalidGroup.NotFound", "InvalidGroupId.NotFound")
@@ -63,27 +69,6 @@ _RULE_REFUSED_CODES = _GROUP_GONE_CODES + ("InvalidPermission.Malformed", "Inval
 _ACCESS_DENIED_CODES = ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException")
 _BAD_CREDENTIALS_CODES = ("AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException")
 _EXPIRED_CREDENTIALS_CODES = ("ExpiredToken", "ExpiredTokenException", "RequestExpired")
-
-
-def connection_argument_spec():
-    """The AWS connection options, with amazon.aws's names, aliases and environment fallbacks."""
-    return dict(
-        access_key=dict(type="str", aliases=["aws_access_key_id", "aws_access_key"], no_log=True,
-                        fallback=(env_fallback, ["AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"])),
-        secret_key=dict(type="str", aliases=["aws_secret_access_key", "aws_secret_key"], no_log=True,
-                        fallback=(env_fallback, ["AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"])),
-        session_token=dict(type="str", aliases=["aws_session_token"], no_log=True,
-                           fallback=(env_fallback, ["AWS_SESSION_TOKEN"])),
-        profile=dict(type="str", aliases=["aws_profile"], fallback=(env_fallback, ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"])),
-        region=dict(type="str", aliases=["aws_region"], fallback=(env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"])),
-        endpoint_url=dict(type="str", aliases=["aws_endpoint_url"], fallback=(env_fallback, ["AWS_URL"])),
-        validate_certs=dict(type="bool", default=True),
-        aws_ca_bundle=dict(type="path", fallback=(env_fallback, ["AWS_CA_BUNDLE"])),
-        aws_config=dict(type="dict"),
-    )
-
-
-CONNECTION_REQUIRED_TOGETHER = [["access_key", "secret_key"]]
 
 
 def sdk_problem():
@@ -97,118 +82,113 @@ def sdk_problem():
     return None
 
 
-def lean_loader():
-    """A botocore data loader whose EC2 model has only ``OPERATIONS`` and their shapes, to share between clients.
+class Ec2Clients:
+    """The EC2 clients of one task, one per region, all from one botocore session. Makes no API call.
 
-    botocore gives a client class a method for each operation of the model (over 800 for EC2) on every
-    client it creates, and the whole model (some 4,000 shapes) stays in memory, in the controller and in
-    each worker forked from it. With five operations, a client costs a fraction of that. The rest (shapes
-    of these operations, paginators, endpoint rules) is botocore's own, read once and cached by the loader.
+    ``connection``: the request's ``Connection``. ``write_rate``: ``revoke_rate``, the pace of each region's writes
+    once EC2's burst is spent (EC2 throttles each account-region separately). ``lifeline``: asked before each write
+    is sent. ``session``: an unused botocore session to start from (a new one by default).
     """
 
-    class LeanFileLoader(botocore.loaders.JSONFileLoader):
-        def load_file(self, file_path):
-            data = super().load_file(file_path)
-            parts = os.path.normpath(file_path).split(os.sep)
-            if data is None or parts[-1] != "service-2" or len(parts) < 3 or parts[-3] != "ec2":
-                return data
-            return lean_model(data, OPERATIONS)
+    def __init__(self, connection, write_rate=None, lifeline=None, session=None):
+        self.connection = connection
+        self.write_rate = write_rate
+        self.lifeline = lifeline
+        self._session = session or botocore.session.Session()
+        self._apis = {}
+        self._lock = threading.Lock()
+        with _client_errors(connection):
+            if connection.profile is not None:
+                self._session.set_config_variable("profile", connection.profile)
+            self._config = _client_config(self._session, connection.aws_config, write_rate is not None)
+            # The connection's region may come from the environment or the profile: its client knows.
+            default = Ec2Api(self._client(connection.region))
+        self.default_region = default.region
+        self._apis[default.region] = default
 
-    return botocore.loaders.Loader(file_loader=LeanFileLoader())
+    def api(self, region=None):
+        """The ``Ec2Api`` of ``region`` (None: the connection's)."""
+        region = region or self.default_region
+        with self._lock:
+            if region not in self._apis:
+                with _client_errors(self.connection):
+                    self._apis[region] = Ec2Api(self._client(region))
+            return self._apis[region]
 
-
-def lean_model(model, operations):
-    """``model`` (a botocore service model) with only ``operations`` and the shapes they use."""
-    kept = dict((name, model["operations"][name]) for name in operations)
-    pending = [reference["shape"] for operation in kept.values()
-               for reference in [operation.get("input"), operation.get("output")] + operation.get("errors", [])
-               if reference]
-    shapes = {}
-    while pending:
-        name = pending.pop()
-        if name in shapes:
-            continue
-        shape = shapes[name] = model["shapes"][name]
-        pending.extend(shape[key]["shape"] for key in ("member", "key", "value") if key in shape)
-        pending.extend(member["shape"] for member in shape.get("members", {}).values())
-    return dict(model, operations=kept, shapes=shapes)
-
-
-def new_session(params, loader=None):
-    """A botocore session for ``params``' profile; ``loader``: a data loader to share (see ``lean_loader``)."""
-    session = botocore.session.Session()
-    if loader is not None:
-        session.register_component("data_loader", loader)
-    return session
-
-
-def ec2_client(params, session):
-    """The EC2 client of the connection's region. Makes no API call."""
-    return ec2_clients(params, [params.get("region")], session)[params.get("region")]
+    def _client(self, region):
+        connection = self.connection
+        verify = False if not connection.validate_certs else connection.aws_ca_bundle or None
+        client = self._session.create_client(
+            "ec2", region_name=region, endpoint_url=connection.endpoint_url, verify=verify,
+            aws_access_key_id=connection.access_key, aws_secret_access_key=connection.secret_key,
+            aws_session_token=connection.session_token, config=self._config)
+        pacer = Pacer(self.write_rate) if self.write_rate is not None else None
+        _watch_writes(client, pacer, self.lifeline)
+        return client
 
 
-def ec2_clients(params, regions, session):
-    """``{region: client}``: one EC2 client per region, from ``session`` (unused, or used for these ``params``
-    only, since it keeps what it reads). Makes no API call.
-
-    Each client paces its revokes with a ``Pacer`` of its own (EC2 throttles each account-region
-    separately): at ``revoke_rate`` when given; otherwise adapting to throttling, unless the user chose
-    a retry mode, which then paces alone.
-    """
+@contextmanager
+def _client_errors(connection):
     try:
-        if params.get("profile") is not None:
-            session.set_config_variable("profile", params["profile"])
-        config, retry_mode_chosen = _client_config(session, params.get("aws_config"))
-        if not params.get("validate_certs", True):
-            verify = False
-        else:
-            verify = params.get("aws_ca_bundle") or None
-        clients = {}
-        for region in regions:
-            clients[region] = session.create_client(
-                "ec2",
-                region_name=region,
-                endpoint_url=params.get("endpoint_url"),
-                verify=verify,
-                aws_access_key_id=params.get("access_key"),
-                aws_secret_access_key=params.get("secret_key"),
-                aws_session_token=params.get("session_token"),
-                config=config,
-            )
-            if params.get("revoke_rate") is not None or not retry_mode_chosen:
-                pace_revokes(clients[region], Pacer(params.get("revoke_rate")))
-        return clients
+        yield
     except ProfileNotFound:
-        raise NetguardAwsError("profile %s is not in the AWS config or credentials files" % quoted(params["profile"]))
+        raise NetguardAwsError("profile %s is not in the AWS config or credentials files" % quoted(connection.profile))
     except NoRegionError:
         raise NetguardAwsError("no AWS region is set: give region, or set AWS_REGION, or a region in the profile")
-    except ValueError as error:
-        if "endpoint" in str(error).lower():
-            raise NetguardAwsError("endpoint_url %s is not a valid URL" % quoted(params.get("endpoint_url")))
+    except (BotoCoreError, ValueError) as error:
         raise NetguardAwsError("cannot create the EC2 client: %s" % error)
 
 
-def _client_config(session, aws_config):
-    """``(config, whether the user chose a retry mode)``: botocore's standard retry mode unless configured
-    otherwise (AWS_RETRY_MODE, the profile, ``aws_config.retries``), then ``aws_config`` on top."""
-    retries = {}
-    if session.get_config_variable("retry_mode") == "legacy":
-        retries["mode"] = "standard"
-    # Not get_config_variable: it answers botocore's default too, which is not the user's choice.
-    retry_mode_chosen = bool(os.environ.get("AWS_RETRY_MODE") or session.get_scoped_config().get("retry_mode"))
-    if session.get_config_variable("max_attempts") is None:
-        retries["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
+def _client_config(session, aws_config, paced):
+    """botocore's ``adaptive`` retry mode unless the user chose one (E(AWS_RETRY_MODE), the profile,
+    ``aws_config.retries``; ``legacy`` becomes ``standard``) or a pace (``paced``: ``revoke_rate``, which ``adaptive``'s
+    own rate limit would slow down further: ``standard`` then), and ``aws_config`` on top."""
     settings = dict(aws_config or {})
     requested_retries = settings.pop("retries", None) or {}
-    if "max_attempts" in requested_retries:
+    retries = {}
+    # Not get_config_variable: it answers botocore's default too, which is not the user's choice.
+    chosen = bool(os.environ.get("AWS_RETRY_MODE") or session.get_scoped_config().get("retry_mode"))
+    if not chosen:
+        retries["mode"] = "standard" if paced else DEFAULT_RETRY_MODE
+    elif session.get_config_variable("retry_mode") == "legacy":
+        retries["mode"] = "standard"
+    if session.get_config_variable("max_attempts") is None and "max_attempts" not in requested_retries:
         # botocore's max_attempts counts retries, total_max_attempts also the first call; the user's wins.
-        retries.pop("total_max_attempts", None)
+        retries["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
     retries.update(requested_retries)
-    retry_mode_chosen = retry_mode_chosen or "mode" in requested_retries
     try:
-        return Config(retries=retries, user_agent_extra="netguard.aws", **settings), retry_mode_chosen
+        return Config(retries=retries, user_agent_extra="netguard.aws", **settings)
     except TypeError as error:
         raise NetguardAwsError("aws_config %s is not a valid botocore configuration: %s" % (quoted(str(aws_config)), error))
+
+
+def _watch_writes(client, pacer, lifeline):
+    """Make every attempt of a write call of ``client`` wait for ``pacer``'s turn, then ask ``lifeline`` whether it
+    may still be sent; report each attempt's outcome to ``pacer``."""
+    if pacer is None and lifeline is None:
+        return
+    service = client.meta.service_model.service_id.hyphenize()
+    events = client.meta.events
+
+    def before_send(**_kwargs):
+        if pacer is not None:
+            pacer.wait()
+        if lifeline is not None:
+            lifeline.check()
+
+    def after_attempt(response=None, **_kwargs):
+        if response is None:
+            return
+        code = response[1].get("Error", {}).get("Code")
+        if code in THROTTLING_CODES:
+            pacer.throttled()
+        elif code is None:
+            pacer.succeeded()
+
+    for operation in WRITE_OPERATIONS:
+        events.register("before-send.%s.%s" % (service, operation), before_send)
+        if pacer is not None:
+            events.register("needs-retry.%s.%s" % (service, operation), after_attempt)
 
 
 @contextmanager
@@ -285,31 +265,37 @@ class RuleExists(Exception):
 
 
 class RuleRefused(Exception):
-    """AWS refused a rule of an authorize call (a referenced group or prefix list that does not exist)."""
+    """AWS refused a rule of an authorize call (a referenced group or prefix list that does not exist).
 
-    def __init__(self, msg):
+    ``group_gone``: the code says a group does not exist, the referenced one or the group itself.
+    """
+
+    def __init__(self, msg, group_gone=False):
         super().__init__(msg)
         self.msg = msg
+        self.group_gone = group_gone
 
 
 class Ec2Api:
-    """The EC2 calls this collection makes, with paging and error translation."""
+    """The EC2 calls of this collection in one region, with paging and error translation."""
 
     def __init__(self, client):
         self.client = client
+        self.region = client.meta.region_name
 
     def security_group_rules(self, group_ids=None):
         """Every rule (ingress and egress) of the groups, or of the whole region when ``group_ids`` is None.
 
         As few calls as the API allows: 200 group IDs a call, 1,000 rules a page.
         """
-        return self._paginated("describe_security_group_rules", "SecurityGroupRules",
-                               "ec2:DescribeSecurityGroupRules", [], group_ids)
+        return self._listed("describe_security_group_rules", "SecurityGroupRules", "ec2:DescribeSecurityGroupRules",
+                            [], group_ids)
 
     def security_groups(self, filters=(), group_ids=None):
-        """The groups matching ``DescribeSecurityGroups`` filters (Name/Values dicts) and, if given, IDs."""
-        return self._paginated("describe_security_groups", "SecurityGroups", "ec2:DescribeSecurityGroups",
-                               list(filters), group_ids)
+        """The groups matching ``DescribeSecurityGroups`` filters (Name/Values dicts) and, if given, IDs; a group ID
+        that does not exist is left out, never an error."""
+        return self._listed("describe_security_groups", "SecurityGroups", "ec2:DescribeSecurityGroups",
+                            list(filters), group_ids)
 
     def stale_security_groups(self, vpc_ids):
         """The ``StaleSecurityGroupSet`` of these VPCs: their groups with rules to groups that cannot be reached.
@@ -320,14 +306,14 @@ class Ec2Api:
         paginator = self.client.get_paginator("describe_stale_security_groups")
         for vpc_id in sorted(set(vpc_id for vpc_id in vpc_ids if vpc_id)):
             with aws_errors("ec2:DescribeStaleSecurityGroups", vpc_id):
-                for page in paginator.paginate(VpcId=vpc_id, PaginationConfig={"PageSize": STALE_PAGE_SIZE}):
-                    items.extend(page.get("StaleSecurityGroupSet", []))
+                items.extend(paginator.paginate(VpcId=vpc_id, PaginationConfig={"PageSize": STALE_PAGE_SIZE})
+                             .build_full_result().get("StaleSecurityGroupSet", []))
         return items
 
     def network_interfaces(self, group_ids):
         """The network interfaces that use any of the groups: 200 groups a call, 1,000 interfaces a page."""
-        return self._paginated("describe_network_interfaces", "NetworkInterfaces", "ec2:DescribeNetworkInterfaces",
-                               [], group_ids)
+        return self._listed("describe_network_interfaces", "NetworkInterfaces", "ec2:DescribeNetworkInterfaces",
+                            [], group_ids)
 
     def enabled_regions(self):
         """The regions this account can use, as ``DescribeRegions`` lists them in the client's region."""
@@ -336,7 +322,7 @@ class Ec2Api:
         return sorted(region["RegionName"] for region in regions
                       if region.get("OptInStatus", "opt-in-not-required") in ENABLED_OPT_IN_STATUSES)
 
-    def _paginated(self, operation, result_key, action, filters, group_ids):
+    def _listed(self, operation, result_key, action, filters, group_ids):
         if group_ids is None:
             filter_sets = [filters]
         else:
@@ -350,19 +336,8 @@ class Ec2Api:
             if filter_set:
                 arguments["Filters"] = filter_set
             with aws_errors(action, _groups_text(group_ids)):
-                for page in paginator.paginate(**arguments):
-                    items.extend(page.get(result_key, []))
+                items.extend(paginator.paginate(**arguments).build_full_result().get(result_key, []))
         return items
-
-    def group_exists(self, group_id):
-        with aws_errors("ec2:DescribeSecurityGroups", group_id):
-            try:
-                self.client.describe_security_groups(GroupIds=[group_id])
-            except ClientError as error:
-                if error_code(error) in _GROUP_GONE_CODES:
-                    return False
-                raise
-        return True
 
     def revoke_egress(self, group_id, rule_ids, dry_run=False):
         """Revoke the rules by ID; return the response (``{}`` for a permitted dry run).
@@ -407,7 +382,8 @@ class Ec2Api:
                 if code == "InvalidPermission.Duplicate":
                     raise RuleExists(code)
                 if code in _RULE_REFUSED_CODES:
-                    raise RuleRefused("%s: %s" % (code, error.response.get("Error", {}).get("Message", "")))
+                    raise RuleRefused("%s: %s" % (code, error.response.get("Error", {}).get("Message", "")),
+                                      group_gone=code in _GROUP_GONE_CODES)
                 if dry_run and code in _ACCESS_DENIED_CODES:
                     raise _dry_run_denied(action, group_id, code)
                 raise

@@ -25,3 +25,14 @@ def quoted(value, limit=80):
     if len(value) > limit:
         return "'%s'...(%d characters)" % (value[:limit], len(value))
     return "'%s'" % value
+
+
+def invalid(option, value, reason):
+    """The error for a value the user gave: the option's path, the value, and why it is refused."""
+    return NetguardAwsError("%s %s %s" % (option, quoted(value), reason))
+
+
+def no_such_group(group_ids, where):
+    """The one message for security groups that do not exist: ``where`` is a region, or several."""
+    details = {"group_id": group_ids[0]} if len(group_ids) == 1 else {}
+    return NetguardAwsError("security group %s does not exist in %s" % (", ".join(group_ids), where), **details)

@@ -8,7 +8,7 @@ import json
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, invalid
 from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     ALL_PROTOCOLS,
     CIDR_IPV4,
@@ -17,7 +17,6 @@ from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     PORT_RANGE_PROTOCOLS,
     PREFIX_LIST_ID,
     DescribedRule,
-    invalid,
 )
 
 _SUMMARY_KEYS = ("SecurityGroupRuleId", "IpProtocol", "FromPort", "ToPort", "CidrIpv4", "CidrIpv6", "PrefixListId")

@@ -2,14 +2,16 @@
 # Copyright: Contributors to the netguard.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The journal: a JSON Lines write-ahead record of revokes that survives an interrupted run.
+"""The journal: a JSON Lines write-ahead record of a task's writes that survives an interrupted run.
 
-Each run appends a ``run`` line; before each revoke call an ``intent`` line names
-the rules about to go (with what restoring them needs, in ``IpPermissions``
-shape), flushed to disk; after AWS answers, an ``outcome`` line says what went.
-A kill can land between AWS removing the rules and the outcome line, or in the
-middle of a line: readers skip lines that are not whole JSON, and settle an
-intent without outcome by describing its group once (``settle``).
+Each run appends a ``run`` line; before each write call an ``intent`` line names
+the rules about to go (``action`` ``revoke``, with what restoring them needs, in
+``IpPermissions`` shape) or about to be added (``authorize``), flushed to disk;
+after AWS answers, an ``outcome`` line says what went, or the new rules' IDs. A run
+that stops before its end (the controller went away, SIGINT, SIGTERM) appends an
+``abandoned`` line. A kill can land between AWS removing the rules and the outcome
+line, or in the middle of a line: readers skip lines that are not whole JSON, and
+settle an intent without outcome by describing its group once (``settle``).
 
 The record builders and readers are pure; ``Journal`` is the file part: one
 append per line, under an exclusive lock, so that several processes (the hosts
@@ -24,6 +26,7 @@ import uuid
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import ip_permissions, rule_summary
+from ansible_collections.netguard.aws.plugins.module_utils.rules import owner_of
 
 try:
     import fcntl
@@ -31,9 +34,15 @@ except ImportError:  # not POSIX: the lock between processes is left out, the on
     fcntl = None
 
 FORMAT = "netguard.aws/journal/1"
+REVOKE = "revoke"
+AUTHORIZE = "authorize"
 REVOKED = "revoked"
+AUTHORIZED = "authorized"
 FAILED = "failed"
 WOULD_REVOKE = "would_revoke"
+WOULD_AUTHORIZE = "would_authorize"
+# The outcome's list of rule IDs, by the intent's action: those that went, or those that were added.
+_OUTCOME_IDS = {REVOKE: "revoked_rule_ids", AUTHORIZE: "authorized_rule_ids"}
 
 
 def _quoted_path(path):
@@ -50,20 +59,26 @@ def run_record(run_id, check_mode, module, now):
             "pid": os.getpid()}
 
 
-def intent_record(run_id, entry, group, region, rules, check_mode, now):
-    """The rules about to be revoked from ``group`` (a ``DescribeSecurityGroups`` entry, at least ``GroupId``)."""
-    return {"type": "intent", "run": run_id, "entry": entry, "time": now, "check_mode": check_mode,
-            "account": group.get("OwnerId") or next((rule.api_rule.get("GroupOwnerId") for rule in rules), None),
-            "region": region, "group_id": group["GroupId"], "rule_ids": [rule.rule_id for rule in rules],
+def intent_record(run_id, entry, group, region, rules, check_mode, now, action=REVOKE):
+    """The rules about to be revoked from (or added to) ``group`` (a ``DescribeSecurityGroups`` entry, at least
+    ``GroupId``); rules to add have no ID yet."""
+    return {"type": "intent", "run": run_id, "entry": entry, "time": now, "check_mode": check_mode, "action": action,
+            "account": owner_of(group, rules), "region": region, "group_id": group["GroupId"],
+            "rule_ids": [rule.rule_id for rule in rules if rule.rule_id],
             "ip_permissions": ip_permissions(rules), "rules": [rule_summary(rule) for rule in rules]}
 
 
-def outcome_record(run_id, entry, status, revoked_rule_ids, msg, now):
+def outcome_record(run_id, entry, status, rule_ids, msg, now, action=REVOKE):
     record = {"type": "outcome", "run": run_id, "entry": entry, "time": now, "status": status,
-              "revoked_rule_ids": list(revoked_rule_ids)}
+              _OUTCOME_IDS[action]: list(rule_ids)}
     if msg is not None:
         record["msg"] = msg
     return record
+
+
+def abandoned_record(run_id, reason, not_started, now):
+    """The run stopped before its end: why, and how many groups it never wrote to."""
+    return {"type": "abandoned", "run": run_id, "time": now, "reason": reason, "groups_not_started": not_started}
 
 
 def parse_journal(text):
@@ -109,7 +124,8 @@ def revoked_in_journal(records, run=None):
                     if record["type"] == "outcome")
     revoked = []
     for intent in records:
-        if intent["type"] != "intent" or intent.get("check_mode") or run not in (None, intent.get("run")):
+        if intent["type"] != "intent" or intent.get("check_mode") or run not in (None, intent.get("run")) \
+                or intent.get("action", REVOKE) != REVOKE:
             continue
         outcome = outcomes.get((intent.get("run"), intent.get("entry")))
         if outcome is None:
@@ -171,15 +187,18 @@ class Journal:
         """The result's ``journal``: where this run's lines are."""
         return {"path": self.path, "run": self.run_id}
 
-    def intent(self, group, region, rules):
+    def intent(self, group, region, rules, action=REVOKE):
         with self._lock:
             self._entries += 1
             entry = self._entries
-        self.append(intent_record(self.run_id, entry, group, region, rules, self.check_mode, _now()))
+        self.append(intent_record(self.run_id, entry, group, region, rules, self.check_mode, _now(), action))
         return entry
 
-    def outcome(self, entry, status, revoked_rule_ids=(), msg=None):
-        self.append(outcome_record(self.run_id, entry, status, revoked_rule_ids, msg, _now()))
+    def outcome(self, entry, status, rule_ids=(), msg=None, action=REVOKE):
+        self.append(outcome_record(self.run_id, entry, status, rule_ids, msg, _now(), action))
+
+    def abandoned(self, reason, not_started):
+        self.append(abandoned_record(self.run_id, reason, not_started, _now()))
 
     def append(self, record):
         line = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")

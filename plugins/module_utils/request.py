@@ -2,19 +2,22 @@
 # Copyright: Contributors to the netguard.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Turn validated module parameters into a revoke request: which group, which rules.
+"""Task arguments, parsed once into a ``Request``: the connection, the target groups, the change, the guards and
+how to run it.
 
-Every check on the user's input that the argument spec cannot express lives
-here, so that bad input fails before any API call.
+Every check on the user's input that the argument spec cannot express lives here
+(and in ``restore_request.py`` for the restore module), so that bad input fails
+before any client exists. Nothing after parsing reads the task's arguments.
 """
 
 import re
 from collections import namedtuple
+from urllib.parse import urlsplit
 
-from ansible.module_utils.common.validation import check_type_dict
+from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
-from ansible_collections.netguard.aws.plugins.module_utils.predicates import parse_keep, parse_predicates
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, invalid
+from ansible_collections.netguard.aws.plugins.module_utils.formatting import requested_rule_summary
 from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     PREFIX_LIST_ID,
     REFERENCED_GROUP_ID,
@@ -27,57 +30,133 @@ from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     cidr_destination,
     group_destination,
     group_name,
-    invalid,
     parse_port,
 )
+from ansible_collections.netguard.aws.plugins.module_utils.selector import (
+    EVERY_RULE,
+    Choice,
+    Predicate,
+    Selector,
+    exact_predicate,
+    named_items,
+    parse_keep,
+    parse_predicates,
+    rule_id_choice,
+)
+
+REVOKE_MODULE = "netguard.aws.ec2_security_group_egress_revoke"
+INFO_MODULE = "netguard.aws.ec2_security_group_egress_info"
+RESTORE_MODULE = "netguard.aws.ec2_security_group_egress_restore"
 
 SHORTHAND_OPTIONS = ("protocol", "port", "cidr", "destination_group", "group_owner", "prefix_list_id")
 RULE_SELECTORS = ("security_group_rule_ids", "ip_permissions") + SHORTHAND_OPTIONS + ("rule_filters", "revoke_all")
+CONNECTION_OPTIONS = ("access_key", "secret_key", "session_token", "profile", "region", "endpoint_url",
+                      "validate_certs", "aws_ca_bundle", "aws_config")
+CONNECTION_REQUIRED_TOGETHER = [["access_key", "secret_key"]]
+
+Request = namedtuple("Request", ["module", "connection", "target", "change", "guards", "execution"])
+Request.__doc__ = """One task, parsed: ``module`` (its full name) says which result it returns."""
+
+Connection = namedtuple("Connection", CONNECTION_OPTIONS)
+Connection.__doc__ = """Where and as whom to call AWS, as the connection options give it (None: botocore's default)."""
+
+LocatedGroup = namedtuple("LocatedGroup", ["region", "group_id", "owner_id", "additions"])
+LocatedGroup.__doc__ = """A group named with its region (None: the connection's) and what to add to it (``RestoreRule``s)."""
+
+Target = namedtuple("Target", ["group_ids", "group_name", "vpc_id", "filters", "regions", "located", "bulk"],
+                    defaults=(None, None, None, None, None, (), True))
+Target.__doc__ = """Which groups: by IDs, by name (in ``vpc_id``), by ``DescribeSecurityGroups`` filters, each with
+its region (``located``), or, with none of them, every group of the region. ``regions``: None (the connection's
+region), ``ALL_REGIONS`` or region names. ``bulk``: the result lists groups (else it is one group's)."""
+
+Change = namedtuple("Change", ["selector", "additions", "removes"], defaults=(None, (), True))
+Change.__doc__ = """What the task does to each group: remove the egress rules ``selector`` selects (None: none), or
+only list them (``removes`` false), and add ``additions`` (``RestoreRule``s) that the group lacks."""
+
+Guards = namedtuple("Guards", ["max_revoked_rules", "impact", "require_unused"], defaults=(None, False, False))
+Guards.__doc__ = """Checked over every group before any write; ``impact`` reports who is behind each changing group."""
+
+Execution = namedtuple("Execution", ["concurrency", "write_rate", "journal"], defaults=(1, None, None))
+Execution.__doc__ = """Groups written at once per region, a fixed pace of writes per account-region (None: botocore's),
+and the journal's path."""
 
 RequestedRule = namedtuple("RequestedRule", ["rule", "group_owner", "description", "vpc_id", "vpc_peering_connection_id"],
                            defaults=(None, None, None))
 RequestedRule.__doc__ = """A rule as the user gave it; ``group_owner`` narrows a referenced group to one account.
 
-``description`` and, for a referenced group, its ``vpc_id`` and ``vpc_peering_connection_id`` are kept for restoring
+``description`` and, for a referenced group, its ``vpc_id`` and ``vpc_peering_connection_id`` are kept for adding
 the rule; matching ignores them.
 """
-
-RevokeRequest = namedtuple("RevokeRequest", [
-    "group_id", "group_name", "vpc_id", "filters", "rule_ids", "rules", "revoke_all", "max_revoked_rules",
-    "concurrency", "warnings", "rule_filters", "keep", "regions", "revoke_rate", "journal", "impact", "require_unused",
-], defaults=(False, False))
-RevokeRequest.__doc__ = """One group (``group_id`` or ``group_name``), or every group ``filters`` selects (bulk).
-
-``rule_filters``: a ``RulePredicate`` or None; ``keep``: ``KeepItem``s, never revoked.
-``regions``: None (the connection's region), ``ALL_REGIONS``, or region names.
-``revoke_rate``: None (adaptive pacing), or revokes per second; ``journal``: None or a file path.
-``impact``: report the network interfaces of each group that changes; ``require_unused`` (implies ``impact``):
-refuse the task when any of them has one.
-"""
-
-RuleFilter = namedtuple("RuleFilter", ["protocol", "from_port", "to_port", "destinations"])
-RuleFilter.__doc__ = """Which described rules to show; a part that is None (or empty) matches anything."""
-
-InfoRequest = namedtuple("InfoRequest", ["group_ids", "group_name", "vpc_id", "filters", "rule_filter", "warnings",
-                                         "rule_predicate", "regions"])
-InfoRequest.__doc__ = """``rule_filter`` (shorthand options) and ``rule_predicate`` (``rule_filters``) must both pass."""
 
 MAX_CONCURRENCY = 64
 ALL_REGIONS = "all"
 # Region names as AWS spells them: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-5.
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}$")
+# A host name as a URL may carry it: labels of letters, digits and hyphens, or an address.
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def connection_argument_spec():
+    """The AWS connection options, with amazon.aws's names, aliases and environment fallbacks."""
+    return dict(
+        access_key=dict(type="str", aliases=["aws_access_key_id", "aws_access_key"], no_log=True,
+                        fallback=(env_fallback, ["AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"])),
+        secret_key=dict(type="str", aliases=["aws_secret_access_key", "aws_secret_key"], no_log=True,
+                        fallback=(env_fallback, ["AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"])),
+        session_token=dict(type="str", aliases=["aws_session_token"], no_log=True,
+                           fallback=(env_fallback, ["AWS_SESSION_TOKEN"])),
+        profile=dict(type="str", aliases=["aws_profile"], fallback=(env_fallback, ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"])),
+        region=dict(type="str", aliases=["aws_region"], fallback=(env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"])),
+        endpoint_url=dict(type="str", aliases=["aws_endpoint_url"], fallback=(env_fallback, ["AWS_URL"])),
+        validate_certs=dict(type="bool", default=True),
+        aws_ca_bundle=dict(type="path", fallback=(env_fallback, ["AWS_CA_BUNDLE"])),
+        aws_config=dict(type="dict"),
+    )
 
 
 def shorthand_argument_spec():
     """Options of the revoke module's shorthand, which the info module takes as rule filters."""
     return dict(
-        # raw: YAML integers and strings are both taken as written, without conversion warnings.
+        # raw: a protocol is a name or a number, a port a number or a range; both are taken as written, without
+        # conversion warnings.
         protocol=dict(type="raw"),
         port=dict(type="raw"),
+        # raw elements: a wrong value is quoted as written (YAML's 10 or null), which conversion to text would hide.
         cidr=dict(type="list", elements="raw"),
         destination_group=dict(type="str", aliases=["source_group"]),
         prefix_list_id=dict(type="str"),
     )
+
+
+def filters_argument_spec():
+    """The ``filters`` option. raw: a dictionary, or its JSON or key=value text as ad-hoc commands give it; the
+    parser's errors quote a wrong value as written ("filters 'everything'"), which Ansible's conversion to a dictionary
+    would not."""
+    return dict(type="raw")
+
+
+def regions_argument_spec():
+    """The ``regions`` option. raw elements: a wrong one is quoted as written (YAML's 1 or null), which conversion to
+    text would hide."""
+    return dict(type="list", elements="raw")
+
+
+def ids_argument_spec(*aliases):
+    """A list of IDs. raw elements: a wrong one is quoted as written (YAML's 10 or null), which conversion to text
+    would hide."""
+    return dict(type="list", elements="raw", aliases=list(aliases))
+
+
+def revoke_rate_argument_spec():
+    """The ``revoke_rate`` option. raw: a number, or its text as ad-hoc commands give it; the parser's errors quote a
+    wrong value as written (0, not 0.0; 'fast'), which Ansible's conversion to a float would not."""
+    return dict(type="raw")
+
+
+def rule_filters_argument_spec():
+    """The ``rule_filters`` option. raw: a dictionary or its text, whose predicates ``parse_predicates`` checks as it
+    checks ``keep`` entries, so that every error quotes the option path and the value as written."""
+    return dict(type="raw")
 
 
 def _kept(*aliases):
@@ -94,6 +173,7 @@ def _destination_list(alias, key, key_alias):
 def ip_permissions_argument_spec():
     """The ``ip_permissions`` option: the API's ``IpPermissions``, in snake_case or CamelCase."""
     return dict(type="list", elements="dict", options=dict(
+        # raw: a protocol is a name or a number.
         ip_protocol=dict(type="raw", required=True, aliases=["IpProtocol"]),
         from_port=dict(type="int", aliases=["FromPort"]),
         to_port=dict(type="int", aliases=["ToPort"]),
@@ -112,9 +192,30 @@ def ip_permissions_argument_spec():
     ), required_together=[["from_port", "to_port"]])
 
 
+def parse_connection(params):
+    """The connection options; an ``endpoint_url`` that is no URL fails here, before any client exists."""
+    endpoint_url = params.get("endpoint_url")
+    if endpoint_url is not None and not _is_url(endpoint_url):
+        raise invalid("endpoint_url", endpoint_url, "is not a valid URL")
+    return Connection(*(params.get(option) for option in CONNECTION_OPTIONS))
+
+
+def _is_url(text):
+    try:
+        parts = urlsplit(text)
+        # .port raises for a port that is no number or out of range.
+        if parts.scheme not in ("http", "https") or not parts.hostname or (parts.port or 0) < 0:
+            return False
+    except ValueError:
+        return False
+    host = parts.hostname
+    return ":" in host or all(_HOST_LABEL.match(label) for label in host.rstrip(".").split("."))
+
+
 def parse_revoke_request(params):
-    """Check everything that can be checked locally and return a ``RevokeRequest``."""
+    """``(Request, warnings)`` of the revoke module's validated parameters."""
     warnings = []
+    connection = parse_connection(params)
     group_id = params.get("group_id")
     if group_id is not None:
         aws_id(group_id, "group_id", "sg")
@@ -129,13 +230,11 @@ def parse_revoke_request(params):
 
     rule_ids = [aws_id(rule_id, "security_group_rule_ids[%d]" % index, "sgr")
                 for index, rule_id in enumerate(params.get("security_group_rule_ids") or ())]
-
     # Matching ignores descriptions and peering details: one rule each, however often it was written.
     rules = [RequestedRule(requested.rule, requested.group_owner)
              for requested in ip_permission_rules(params.get("ip_permissions"), "ip_permissions", warnings)]
     if params.get("protocol") is not None:
         rules.extend(_shorthand_rules(params, warnings))
-
     rule_filters = None
     if params.get("rule_filters") is not None:
         rule_filters = parse_predicates(params["rule_filters"], "rule_filters", warnings,
@@ -155,18 +254,32 @@ def parse_revoke_request(params):
     concurrency = params.get("concurrency", 1)
     if concurrency is None or not 1 <= concurrency <= MAX_CONCURRENCY:
         raise invalid("concurrency", concurrency, "is out of range: give 1 to %d" % MAX_CONCURRENCY)
-    revoke_rate = _revoke_rate(params.get("revoke_rate"))
-    journal = params.get("journal")
+    revoke_rate = parse_revoke_rate(params.get("revoke_rate"))
+    journal = parse_journal_path(params.get("journal"))
+
+    # dict.fromkeys drops repeats and keeps the order.
+    choices = [rule_id_choice(rule_id) for rule_id in dict.fromkeys(rule_ids)]
+    choices += [Choice((exact_predicate(requested),), requested_rule_summary(requested))
+                for requested in dict.fromkeys(rules)]
+    if rule_filters is not None:
+        choices.append(Choice((rule_filters,), None))
+    if revoke_all:
+        choices.append(EVERY_RULE)
+    target = Target(group_ids=None if group_id is None else (group_id,), group_name=name, vpc_id=vpc_id,
+                    filters=filters, regions=parse_regions(params.get("regions")), bulk=filters is not None)
+    guards = Guards(max_revoked_rules, bool(params.get("impact") or params.get("require_unused")),
+                    bool(params.get("require_unused")))
+    return Request(REVOKE_MODULE, connection, target, Change(Selector(tuple(choices), keep)), guards,
+                   Execution(concurrency, revoke_rate, journal)), warnings
+
+
+def parse_journal_path(journal):
     if journal is not None and not journal.strip():
         raise invalid("journal", journal, "is not a file path")
-    # dict.fromkeys drops repeats and keeps the order.
-    return RevokeRequest(group_id, name, vpc_id, filters, tuple(dict.fromkeys(rule_ids)),
-                         tuple(dict.fromkeys(rules)), revoke_all, max_revoked_rules, concurrency, warnings,
-                         rule_filters, keep, parse_regions(params.get("regions")), revoke_rate, journal,
-                         bool(params.get("impact") or params.get("require_unused")), bool(params.get("require_unused")))
+    return journal
 
 
-def _revoke_rate(value):
+def parse_revoke_rate(value):
     """``revoke_rate`` as a float: a positive finite number, or its text as ad-hoc commands give it."""
     if value is None:
         return None
@@ -176,34 +289,40 @@ def _revoke_rate(value):
         rate = None
     # not (0 < rate < inf) also refuses NaN.
     if rate is None or not 0 < rate < float("inf"):
-        raise invalid("revoke_rate", value, "is not a positive number of revokes per second, such as 5 or 0.5")
+        raise invalid("revoke_rate", value, "is not a positive number of write calls per second, such as 5 or 0.5")
     return rate
 
 
 def parse_info_request(params):
-    """Check the info module's parameters locally and return an ``InfoRequest``."""
+    """``(Request, warnings)`` of the info module's validated parameters."""
     warnings = []
+    connection = parse_connection(params)
     _refuse_empty_lists(params, ("group_id", "cidr"))
     group_ids = [aws_id(group_id, "group_id[%d]" % index, "sg")
                  for index, group_id in enumerate(params.get("group_id") or ())]
     name, vpc_id = _group_name_and_vpc(params)
     filters = None if params.get("filters") is None else describe_filters(params["filters"])
 
-    rule_filter = None
+    # Listed rules pass the shorthand filter and rule_filters both.
+    predicates = []
     if any(params.get(option) is not None for option in ("protocol", "cidr", "destination_group", "prefix_list_id")):
-        protocol = from_port = to_port = None
+        protocols = port_range = None
         if params.get("protocol") is not None:
             protocol = canonical_protocol(params["protocol"], "protocol")
+            protocols = frozenset([protocol])
             if params.get("port") is not None:
-                from_port, to_port = parse_port(params["port"], protocol, "port")
-        destinations = tuple(dict.fromkeys(destination for destination, _owner in _shorthand_destinations(params, warnings)))
-        rule_filter = RuleFilter(protocol, from_port, to_port, destinations)
-    rule_predicate = None
+                port_range = parse_port(params["port"], protocol, "port")
+        destinations = frozenset(destination for destination, _owner in _shorthand_destinations(params, warnings))
+        predicates.append(Predicate(protocols=protocols, port_range=port_range,
+                                    destinations=(destinations,) if destinations else None))
     if params.get("rule_filters") is not None:
-        rule_predicate = parse_predicates(params["rule_filters"], "rule_filters", warnings,
-                                          "would list every egress rule (leave rule_filters out for that)")
-    return InfoRequest(tuple(dict.fromkeys(group_ids)) or None, name, vpc_id, filters, rule_filter, warnings,
-                       rule_predicate, parse_regions(params.get("regions")))
+        predicates.append(parse_predicates(params["rule_filters"], "rule_filters", warnings,
+                                           "would list every egress rule (leave rule_filters out for that)"))
+    choice = Choice(tuple(predicates), None) if predicates else EVERY_RULE
+    target = Target(group_ids=tuple(dict.fromkeys(group_ids)) or None, group_name=name, vpc_id=vpc_id,
+                    filters=filters, regions=parse_regions(params.get("regions")))
+    return Request(INFO_MODULE, connection, target, Change(Selector((choice,)), removes=False), Guards(),
+                   Execution()), warnings
 
 
 def parse_regions(value):
@@ -234,17 +353,9 @@ def describe_filters(filters, option="filters"):
 
     Also takes the dict as JSON or ``key=value`` text, as ad-hoc commands give it.
     """
-    try:
-        filters = check_type_dict(filters) if isinstance(filters, str) else filters
-    except TypeError:
-        pass
-    if not isinstance(filters, dict):
-        raise invalid(option, filters, "is not a dictionary of filter names and values, such as {'vpc-id': 'vpc-0123abcd'}")
     filter_list = []
-    for name, values in filters.items():
-        where = "%s[%s]" % (option, quoted(name))
-        if not isinstance(name, str) or not name:
-            raise invalid(option, name, "has a filter name that is not a non-empty string")
+    for name, values, where in named_items(filters, option, "dictionary of filter names and values, such as "
+                                           "{'vpc-id': 'vpc-0123abcd'}", "filter name"):
         values = values if isinstance(values, list) else [values]
         if not values:
             raise NetguardAwsError("%s is empty: give at least one value" % where)

@@ -2,12 +2,12 @@
 # Copyright: Contributors to the netguard.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Turn the restore module's parameters into the rules to put back, group by group.
+"""The restore module's parameters, parsed once into a ``Request``: the groups, each with the rules to put back.
 
 The rules come from ``ip_permissions``, from a registered result of the revoke
-module (or the review report, which has the same shape), or from a journal.
-Everything is checked here, before any API call; ``ip_permissions`` in any of
-them is parsed by the revoke module's own parser.
+module (or the review report, which has the same shape), or from a journal
+(``from_journal``). Everything is checked here, before any client exists;
+``ip_permissions`` in any of them is parsed by the revoke module's own parser.
 """
 
 import json
@@ -16,43 +16,60 @@ from collections import namedtuple
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, invalid
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import described_from_summary
 from ansible_collections.netguard.aws.plugins.module_utils.journal import read_journal, revoked_in_journal
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
+    MAX_CONCURRENCY,
+    RESTORE_MODULE,
+    Change,
+    Execution,
+    Guards,
+    LocatedGroup,
+    Request,
+    Target,
     ip_permission_rules,
     ip_permissions_argument_spec,
+    parse_connection,
+    parse_revoke_rate,
+    parse_journal_path,
     region_name,
 )
-from ansible_collections.netguard.aws.plugins.module_utils.rules import aws_id, invalid
+from ansible_collections.netguard.aws.plugins.module_utils.rules import aws_id
 
 RestoreRule = namedtuple("RestoreRule", ["requested", "tags"])
 RestoreRule.__doc__ = """A ``RequestedRule`` to add (description and peering details kept) and the tags to give it."""
-
-GroupRestore = namedtuple("GroupRestore", ["group_id", "region", "owner_id", "rules"])
-GroupRestore.__doc__ = """The rules to put back into one group; ``region`` None is the connection's region."""
-
-RestoreRequest = namedtuple("RestoreRequest", ["groups", "bulk", "warnings"])
-RestoreRequest.__doc__ = """``bulk``: report each group in ``groups`` (a bulk result, a report, a journal), or one
-group at the top of the result (``group_id``, a single-group result)."""
 
 _NOT_A_RESULT = ("is neither a registered result of netguard.aws.ec2_security_group_egress_revoke nor the "
                  "egress-review.json report")
 
 
 def parse_restore_request(params):
-    """Check everything that can be checked locally and return a ``RestoreRequest``."""
+    """``(Request, warnings)`` of the restore module's validated parameters.
+
+    A bulk result, a report or a journal gives a result that lists groups; ``group_id`` or a result of one group
+    gives that group's result.
+    """
     warnings = []
+    connection = parse_connection(params)
+    concurrency = params.get("concurrency", 1)
+    if concurrency is None or not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise invalid("concurrency", concurrency, "is out of range: give 1 to %d" % MAX_CONCURRENCY)
+    execution = Execution(concurrency, parse_revoke_rate(params.get("revoke_rate")),
+                          parse_journal_path(params.get("journal")))
     if params.get("group_id") is not None:
         group_id = aws_id(params["group_id"], "group_id", "sg")
         if not params.get("ip_permissions"):
             raise NetguardAwsError("ip_permissions is empty: list the rules to restore (the revoke module's "
                                    "revoked_ip_permissions)")
         rules = _rules(params["ip_permissions"], (), "ip_permissions", warnings, validated=True)
-        return RestoreRequest((GroupRestore(group_id, None, None, rules),), False, warnings)
-    if params.get("revoked") is not None:
-        return _from_result(params["revoked"], warnings)
-    return _from_journal(params["journal"], warnings)
+        groups, bulk = (LocatedGroup(None, group_id, None, rules),), False
+    elif params.get("revoked") is not None:
+        groups, bulk = _from_result(params["revoked"], warnings)
+    else:
+        groups, bulk = _from_journal(params["from_journal"], warnings), True
+    return Request(RESTORE_MODULE, connection, Target(located=groups, bulk=bulk), Change(), Guards(),
+                   execution), warnings
 
 
 def _from_result(revoked, warnings):
@@ -75,14 +92,14 @@ def _from_result(revoked, warnings):
                 raise invalid(where, entry, "is not a group of a bulk result")
             _refuse_check_mode(entry, where)
             groups.append(_result_group(entry, where, warnings))
-        return RestoreRequest(_merged(groups), True, warnings)
+        return _merged(groups), True
     if "revoked_ip_permissions" not in revoked:
         if revoked.get("failed"):
             # A single-group task fails before or at its one revoke call, which removes all or nothing.
             warnings.append("revoked is a failed task that revoked nothing: nothing to restore")
-            return RestoreRequest((), False, warnings)
+            return (), False
         raise invalid("revoked", revoked, _NOT_A_RESULT)
-    return RestoreRequest((_result_group(revoked, "revoked", warnings),), False, warnings)
+    return (_result_group(revoked, "revoked", warnings),), False
 
 
 def _refuse_check_mode(result, where):
@@ -98,24 +115,24 @@ def _result_group(entry, where, warnings):
         region_name(region, where + ".region")
     rules = _rules(entry.get("revoked_ip_permissions") or [], entry.get("revoked_rules") or [],
                    where + ".revoked_ip_permissions", warnings, where=where)
-    return GroupRestore(group_id, region, entry.get("owner_id"), rules)
+    return LocatedGroup(region, group_id, entry.get("owner_id"), rules)
 
 
 def _from_journal(value, warnings):
-    """``journal``: a path (every run in the file), or a revoke result's ``journal`` (``{path, run}``: that run)."""
+    """``from_journal``: a path (every run in the file), or a revoke result's ``journal`` (``{path, run}``: that run)."""
     run = None
     if isinstance(value, dict):
         path, run = value.get("path"), value.get("run")
         if not isinstance(path, str) or not isinstance(run, str):
-            raise invalid("journal", value, "is neither a path nor the journal of a revoke result ({path, run})")
+            raise invalid("from_journal", value, "is neither a path nor the journal of a revoke result ({path, run})")
     elif isinstance(value, str) and value.strip():
         path = value
     else:
-        raise invalid("journal", value, "is neither a path nor the journal of a revoke result ({path, run})")
+        raise invalid("from_journal", value, "is neither a path nor the journal of a revoke result ({path, run})")
     path = os.path.expanduser(path)
-    records = read_journal(path)
+    records = read_journal(path, "from_journal")
     if run is not None and not any(record["type"] == "run" and record.get("run") == run for record in records):
-        raise invalid("journal.run", run, "is not a run of the journal %s" % json.dumps(path))
+        raise invalid("from_journal.run", run, "is not a run of the journal %s" % json.dumps(path))
     groups = []
     for intent, rule_ids in revoked_in_journal(records, run):
         where = "journal entry %s of run %s" % (intent.get("entry"), intent.get("run"))
@@ -124,8 +141,8 @@ def _from_journal(value, warnings):
         summaries = intent.get("rules") if isinstance(intent.get("rules"), list) else []
         rules = _rules(intent.get("ip_permissions") or [], summaries, where + ": ip_permissions", warnings,
                        only_ids=set(rule_ids), where=where)
-        groups.append(GroupRestore(group_id, region, intent.get("account"), rules))
-    return RestoreRequest(_merged(groups), True, warnings)
+        groups.append(LocatedGroup(region, group_id, intent.get("account"), rules))
+    return _merged(groups)
 
 
 def _rules(permissions, summaries, option, warnings, only_ids=None, where=None, validated=False):
@@ -168,6 +185,6 @@ def _merged(groups):
     for group in groups:
         key = (group.region, group.group_id)
         if key in merged:
-            group = merged[key]._replace(rules=_unique(merged[key].rules + group.rules))
+            group = merged[key]._replace(additions=_unique(merged[key].additions + group.additions))
         merged[key] = group
     return tuple(merged.values())

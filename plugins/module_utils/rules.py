@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections import namedtuple
 
-from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
+from ansible_collections.netguard.aws.plugins.module_utils.errors import invalid, quoted
 
 ALL_PROTOCOLS = "-1"
 PORT_RANGE_PROTOCOLS = ("tcp", "udp")
@@ -43,10 +43,6 @@ REFERENCED_GROUP_NAME = "referenced_group_name"
 
 EgressRule = namedtuple("EgressRule", ["protocol", "from_port", "to_port", "destination_type", "destination"])
 EgressRule.__doc__ = """One rule in canonical form: what makes two rules the same rule."""
-
-
-def invalid(option, value, reason):
-    return NetguardAwsError("%s %s %s" % (option, quoted(value), reason))
 
 
 def aws_id(value, option, prefix):
@@ -232,3 +228,9 @@ def _described_destination(api_rule):
     if api_rule.get("PrefixListId"):
         return PREFIX_LIST_ID, api_rule["PrefixListId"]
     return REFERENCED_GROUP_ID, (api_rule.get("ReferencedGroupInfo") or {}).get("GroupId")
+
+
+def owner_of(group, described_rules):
+    """The account that owns a group: ``OwnerId`` of ``DescribeSecurityGroups``, else ``GroupOwnerId`` of its rules."""
+    return group.get("OwnerId") or next((rule.api_rule.get("GroupOwnerId") for rule in described_rules
+                                         if rule.api_rule.get("GroupOwnerId")), None)

@@ -263,23 +263,25 @@ skipped_regions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import (
+from ansible_collections.netguard.aws.plugins.module_utils.module_runner import run_module
+from ansible_collections.netguard.aws.plugins.module_utils.request import (
     CONNECTION_REQUIRED_TOGETHER,
     connection_argument_spec,
+    filters_argument_spec,
+    parse_info_request,
+    regions_argument_spec,
+    rule_filters_argument_spec,
+    ids_argument_spec,
+    shorthand_argument_spec,
 )
-from ansible_collections.netguard.aws.plugins.module_utils.info import describe_egress
-from ansible_collections.netguard.aws.plugins.module_utils.module_runner import run_module
-from ansible_collections.netguard.aws.plugins.module_utils.predicates import rule_filters_argument_spec
-from ansible_collections.netguard.aws.plugins.module_utils.request import parse_info_request, shorthand_argument_spec
 
 ARGUMENT_SPEC = dict(
-    group_id=dict(type="list", elements="raw"),
+    group_id=ids_argument_spec(),
     group_name=dict(type="str"),
     vpc_id=dict(type="str"),
-    # raw: checked by the request parser, whose errors quote the value given.
-    filters=dict(type="raw"),
+    filters=filters_argument_spec(),
     rule_filters=rule_filters_argument_spec(),
-    regions=dict(type="list", elements="raw"),
+    regions=regions_argument_spec(),
 )
 ARGUMENT_SPEC.update(shorthand_argument_spec())
 ARGUMENT_SPEC.update(connection_argument_spec())
@@ -294,7 +296,7 @@ MODULE_KWARGS = dict(
 
 def main():
     module = AnsibleModule(supports_check_mode=True, **MODULE_KWARGS)
-    run_module(module, parse_info_request, describe_egress)
+    run_module(module, parse_info_request)
 
 
 if __name__ == "__main__":

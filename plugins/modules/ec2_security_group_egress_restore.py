@@ -12,16 +12,18 @@ description:
     of three forms, and it adds the egress rules back with C(AuthorizeSecurityGroupEgress).
   - O(group_id) with O(ip_permissions), the revoke's RV(netguard.aws.ec2_security_group_egress_revoke#module:revoked_ip_permissions);
     or O(revoked), a registered result of the revoke module (one group or bulk, every group of it) or the
-    C(egress-review.json) report of the P(netguard.aws.egress_review#callback) callback; or O(journal), the journal
-    of a revoke run.
+    C(egress-review.json) report of the P(netguard.aws.egress_review#callback) callback; or O(from_journal), the
+    journal of a revoke run.
   - It describes the groups first (one C(DescribeSecurityGroupRules) per 200 groups) and adds only what is missing.
     A rule the group already has counts as present, also when its description differs (with a warning); a
     second run changes nothing and makes no write call.
   - Rules come back with their descriptions, the C(VpcId) and C(VpcPeeringConnectionId) of a peered group, and,
-    where the input has them (O(revoked), O(journal)), their tags.
+    where the input has them (O(revoked), O(from_journal)), their tags.
   - Rules are added with one call per group and set of tags. When AWS refuses a rule (a referenced group or
     prefix list that no longer exists), the rules of that call are added one at a time, so that the others go in;
     each refused rule is listed in RV(failed_rules) and the task fails at the end, naming them.
+  - Groups in several regions are restored region by region side by side, O(concurrency) groups at a time in each;
+    O(revoke_rate) paces the adds, and O(journal) records them, as in the revoke module.
   - It never touches ingress rules, and never adds a rule that is not in its input.
   - Every input is checked before any API call; bad input fails the task with a message naming the option and
     the value, and changes nothing.
@@ -30,13 +32,14 @@ author:
 extends_documentation_fragment:
   - netguard.aws.connection
   - netguard.aws.ip_permissions
+  - netguard.aws.writes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 options:
   group_id:
     description:
       - The group to put O(ip_permissions) back into, in the connection's region.
-      - Exactly one of O(group_id), O(revoked) and O(journal) is required.
+      - Exactly one of O(group_id), O(revoked) and O(from_journal) is required.
     type: str
   revoked:
     description:
@@ -46,14 +49,17 @@ options:
         revoked.
       - A dictionary, or its JSON text (C(lookup('file', ...)) of the report).
     type: raw
-  journal:
+  from_journal:
     description:
       - The O(netguard.aws.ec2_security_group_egress_revoke#module:journal) of revoke runs. A path restores what every
         run in the file revoked; the RV(netguard.aws.ec2_security_group_egress_revoke#module:journal) of a revoke
         result (C({path, run})) restores that run only.
       - An intent without outcome (a run that was killed) is restored as far as its rules are missing, which is
-        what they would be had AWS removed them; intents of check mode and failed ones are skipped.
+        what they would be had AWS removed them; intents of check mode and failed ones are skipped, and so are the
+        intents to add rules.
+      - This module's own O(journal) is a journal it writes; this option reads one.
     type: raw
+    version_added: 0.2.0
 attributes:
   action_group:
     membership:
@@ -114,9 +120,10 @@ EXAMPLES = r"""
   netguard.aws.ec2_security_group_egress_restore:
     revoked: "{{ lookup('ansible.builtin.file', 'review/egress-review.json') }}"
 
-- name: Undo one run recorded in a journal
+- name: Undo one run recorded in a journal, keeping a journal of the undo
   netguard.aws.ec2_security_group_egress_restore:
-    journal: "{{ lockdown.journal }}"
+    from_journal: "{{ lockdown.journal }}"
+    journal: /var/log/netguard/undo.jsonl
 """
 
 RETURN = r"""
@@ -181,8 +188,8 @@ egress_rules:
   sample: []
 groups:
   description:
-    - In bulk form (O(revoked) of a bulk result or a report, O(journal)), one entry per group, with the keys of the
-      one-group form; also when the task fails.
+    - In bulk form (O(revoked) of a bulk result or a report, O(from_journal)), one entry per group, with the keys of
+      the one-group form; also when the task fails.
     - A group that failed as a whole has C(failed=true) and C(msg).
   returned: bulk form
   type: list
@@ -203,6 +210,20 @@ groups:
       already_present: []
       failed_rules: []
       egress_rules: []
+journal:
+  description: With O(journal), the file and the ID of this run's lines in it; also when the task fails.
+  returned: with O(journal)
+  type: dict
+  contains:
+    path:
+      description: The journal's path.
+      type: str
+    run:
+      description: The C(run) of this task's lines.
+      type: str
+  sample:
+    path: /var/log/netguard/undo.jsonl
+    run: 3f0c2d4e9b7a4e21a0f6d1c2b3a4e5f6
 totals:
   description: In bulk form, counts over all groups; also when the task fails.
   returned: bulk form
@@ -237,36 +258,40 @@ totals:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import (
+from ansible_collections.netguard.aws.plugins.module_utils.module_runner import run_module
+from ansible_collections.netguard.aws.plugins.module_utils.request import (
     CONNECTION_REQUIRED_TOGETHER,
     connection_argument_spec,
+    ip_permissions_argument_spec,
+    revoke_rate_argument_spec,
 )
-from ansible_collections.netguard.aws.plugins.module_utils.module_runner import run_module
-from ansible_collections.netguard.aws.plugins.module_utils.request import ip_permissions_argument_spec
-from ansible_collections.netguard.aws.plugins.module_utils.restore import restore_egress
 from ansible_collections.netguard.aws.plugins.module_utils.restore_request import parse_restore_request
 
 ARGUMENT_SPEC = dict(
     group_id=dict(type="str"),
     ip_permissions=ip_permissions_argument_spec(),
-    # raw: a registered result, or its JSON text; checked by the request parser.
+    # raw: a registered result (a dictionary), or its JSON text as a file lookup gives it.
     revoked=dict(type="raw"),
     # raw: a path, or a revoke result's journal ({path, run}).
-    journal=dict(type="raw"),
+    from_journal=dict(type="raw"),
+    concurrency=dict(type="int", default=8),
+    revoke_rate=revoke_rate_argument_spec(),
+    journal=dict(type="path"),
 )
 ARGUMENT_SPEC.update(connection_argument_spec())
 
 MODULE_KWARGS = dict(
     argument_spec=ARGUMENT_SPEC,
-    mutually_exclusive=[["group_id", "revoked", "journal"], ["ip_permissions", "revoked"], ["ip_permissions", "journal"]],
-    required_one_of=[["group_id", "revoked", "journal"]],
+    mutually_exclusive=[["group_id", "revoked", "from_journal"], ["ip_permissions", "revoked"],
+                        ["ip_permissions", "from_journal"]],
+    required_one_of=[["group_id", "revoked", "from_journal"]],
     required_together=CONNECTION_REQUIRED_TOGETHER + [["group_id", "ip_permissions"]],
 )
 
 
 def main():
     module = AnsibleModule(supports_check_mode=True, **MODULE_KWARGS)
-    run_module(module, parse_restore_request, restore_egress)
+    run_module(module, parse_restore_request)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ extends_documentation_fragment:
   - netguard.aws.rule_filters
   - netguard.aws.regions
   - netguard.aws.ip_permissions
+  - netguard.aws.writes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 options:
@@ -89,12 +90,6 @@ options:
         selection matches nothing). Unset, there is no limit.
     version_added: 0.2.0
     type: int
-  concurrency:
-    description:
-      - Bulk mode. How many groups are revoked from at the same time (1 to 64).
-    version_added: 0.2.0
-    type: int
-    default: 8
   impact:
     description:
       - Report who is behind each group that changes (in check mode, would change) in RV(affected_interfaces), that is the
@@ -113,37 +108,6 @@ options:
     type: bool
     default: false
     version_added: 0.2.0
-  revoke_rate:
-    description:
-      - Bulk mode. A fixed pace for revokes, in calls per second per account-region, for users who know their EC2
-        limits (C(RevokeSecurityGroupEgress) is a mutating action, whose bucket refills slowly).
-      - Revokes go unpaced until EC2 throttles a share of them (C(RequestLimitExceeded)), which is when the bucket's
-        burst is spent; from then on they go at this rate. A throttle now and then is left to botocore's retries.
-      - Left out, the pace adapts, per account-region, to the rate at which EC2 lets calls through while it
-        throttles, and rises slowly while it does not; unless E(AWS_RETRY_MODE), the profile's C(retry_mode) or
-        O(aws_config) C(retries.mode) chooses a botocore retry mode, which then paces alone (its V(adaptive) mode
-        has a client-side rate limiter of its own).
-      - A positive number; fractions such as V(0.5) are allowed.
-    version_added: 0.2.0
-    type: raw
-  journal:
-    description:
-      - Path of a write-ahead record of the revokes, in JSON Lines, appended to; the file is created (mode 0600)
-        if missing, and its directory must exist. Several tasks and hosts may share one path, since each line is
-        written under an exclusive lock.
-      - Each run first appends a C(run) line (its C(run) ID, C(time), C(check_mode)). Before each revoke call, an
-        C(intent) line names the group (C(account), C(region), C(group_id)), the C(rule_ids) about to go and what
-        restoring them needs (C(ip_permissions), in the API's C(IpPermissions) shape, and C(rules), with their tags);
-        it is flushed to disk before the call. After AWS answers, an C(outcome) line gives C(status) (V(revoked),
-        V(failed) with C(msg), or V(would_revoke) in check mode, whose intents are marked C(check_mode=true)) and
-        the C(revoked_rule_ids).
-      - If the run is killed, an C(intent) may have no C(outcome) (AWS may or may not have removed its rules), and
-        the last line may be cut short. Skip lines that are not whole JSON, and settle each open intent by
-        describing its group once (C(aws ec2 describe-security-group-rules --filters Name=group-id,Values=...));
-        the rules of C(rule_ids) that are gone were revoked. See the guide.
-      - The path is checked before any API call; a missing or read-only directory fails the task.
-    version_added: 0.2.0
-    type: path
   security_group_rule_ids:
     description:
       - IDs of egress rules of this group to remove, V(sgr-) followed by 8 or 17 hex digits, as listed by
@@ -777,29 +741,29 @@ totals:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import (
-    CONNECTION_REQUIRED_TOGETHER,
-    connection_argument_spec,
-)
 from ansible_collections.netguard.aws.plugins.module_utils.module_runner import run_module
-from ansible_collections.netguard.aws.plugins.module_utils.predicates import rule_filters_argument_spec
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
+    CONNECTION_REQUIRED_TOGETHER,
     RULE_SELECTORS,
     SHORTHAND_OPTIONS,
+    connection_argument_spec,
+    filters_argument_spec,
     ip_permissions_argument_spec,
     parse_revoke_request,
+    regions_argument_spec,
+    revoke_rate_argument_spec,
+    rule_filters_argument_spec,
+    ids_argument_spec,
     shorthand_argument_spec,
 )
-from ansible_collections.netguard.aws.plugins.module_utils.revoke import revoke_egress
 
 
 ARGUMENT_SPEC = dict(
     group_id=dict(type="str"),
     group_name=dict(type="str"),
     vpc_id=dict(type="str"),
-    # raw: checked by the request parser, whose errors quote the value given.
-    filters=dict(type="raw"),
-    security_group_rule_ids=dict(type="list", elements="raw", aliases=["rule_ids"]),
+    filters=filters_argument_spec(),
+    security_group_rule_ids=ids_argument_spec("rule_ids"),
     ip_permissions=ip_permissions_argument_spec(),
     group_owner=dict(type="str"),
     revoke_all=dict(type="bool"),
@@ -809,11 +773,10 @@ ARGUMENT_SPEC = dict(
     impact=dict(type="bool", default=False),
     require_unused=dict(type="bool", default=False),
     rule_filters=rule_filters_argument_spec(),
-    # raw: rule IDs and predicate dicts, checked by the request parser.
+    # raw elements: a rule ID or a dictionary of predicates.
     keep=dict(type="list", elements="raw"),
-    regions=dict(type="list", elements="raw"),
-    # raw: checked by the request parser, whose errors quote the value given.
-    revoke_rate=dict(type="raw"),
+    regions=regions_argument_spec(),
+    revoke_rate=revoke_rate_argument_spec(),
     journal=dict(type="path"),
 )
 ARGUMENT_SPEC.update(shorthand_argument_spec())
@@ -846,7 +809,7 @@ MODULE_KWARGS = dict(
 
 def main():
     module = AnsibleModule(supports_check_mode=True, **MODULE_KWARGS)
-    run_module(module, parse_revoke_request, revoke_egress)
+    run_module(module, parse_revoke_request)
 
 
 if __name__ == "__main__":

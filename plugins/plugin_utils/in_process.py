@@ -18,20 +18,14 @@ from contextlib import contextmanager
 
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.validation import check_type_bool
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import lean_loader, sdk_problem
-from ansible_collections.netguard.aws.plugins.module_utils.module_runner import orchestrated_result
-
-try:
-    import botocore.session
-except ImportError:
-    SHARED_LOADER = None
-else:
-    SHARED_LOADER = lean_loader()
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import sdk_problem
+from ansible_collections.netguard.aws.plugins.module_utils.lifeline import CONTROLLER_VARIABLE, Lifeline
+from ansible_collections.netguard.aws.plugins.plugin_utils.validation import validated_result
+from ansible_collections.netguard.aws.plugins.plugin_utils.lean_model import prepared_sessions, session_with
 
 try:
     # ansible-core 2.22 and later: validation registers no_log values as secrets, and the controller
@@ -47,44 +41,21 @@ display = Display()
 IN_PROCESS_VARIABLE = "netguard_aws_in_process"
 
 
-def _preload(loader):
-    """Load everything an EC2 client needs into ``loader``'s cache, in the controller's main process.
-
-    Returns an unused botocore session for the first task of each worker: creating one registers
-    a thousand event handlers, and a session reads no setting, file or credential until it is used,
-    so one made here is as good as a new one, once. Used again (a loop's next item), it would keep
-    what the first use read; later uses in a worker make their own.
-    """
-    # No loader without botocore, which sdk_problem() reports.
-    if sdk_problem():
-        return []
-    session = botocore.session.Session()
-    session.register_component("data_loader", loader)
-    client = session.create_client("ec2", region_name="us-east-1", aws_access_key_id="preload",
-                                   aws_secret_access_key="preload")
-    for operation in ("describe_security_groups", "describe_security_group_rules"):
-        client.get_paginator(operation)
-    unused = botocore.session.Session()
-    unused.register_component("data_loader", loader)
-    return [unused]
-
-
-# Each forked worker has its own copy of this list.
-UNUSED_SESSIONS = _preload(SHARED_LOADER)
+# Each forked worker has its own copy of the list.
+SHARED_LOADER, UNUSED_SESSIONS = prepared_sessions()
 
 
 class InProcessAction(ActionBase):
     """Base of the collection's action plugins: the module's work, in the controller when it can be.
 
     Subclasses set ``MODULE_NAME``, ``MODULE_KWARGS`` (the module's AnsibleModule
-    arguments), and the ``parse_request`` and ``orchestrate`` functions that the
-    module's main passes to ``run_module``, as static methods.
+    arguments), and the ``parse_request`` function that the module's main passes to
+    ``run_module``, as a static method.
     """
 
     MODULE_NAME = None
     MODULE_KWARGS = None
     parse_request = None
-    orchestrate = None
     _supports_check_mode = True
     _supports_async = True
 
@@ -95,8 +66,9 @@ class InProcessAction(ActionBase):
         if not self._in_process(task_vars):
             # has_native_async: soft-deprecated in ansible-core 2.21, where the connection decides itself.
             wrap_async = self._task.async_val and not getattr(self._connection, "has_native_async", False)
-            result.update(self._execute_module(module_name=self.MODULE_NAME, task_vars=task_vars,
-                                               wrap_async=wrap_async))
+            with _controller_named(self._connection.transport == "local"):
+                result.update(self._execute_module(module_name=self.MODULE_NAME, task_vars=task_vars,
+                                                   wrap_async=wrap_async))
             if not wrap_async:
                 self._remove_tmp_path(self._connection._shell.tmpdir)
             return result
@@ -120,24 +92,16 @@ class InProcessAction(ActionBase):
         """What AnsibleModule would return for the module: same keys, masking and messages."""
         # The environment first: the argument spec's fallbacks read AWS_REGION and the like.
         with _environment_applied(self._task_environment()):
-            validation = ArgumentSpecValidator(**self.MODULE_KWARGS).validate(dict(self._task.args))
-            params = validation.validated_parameters
-            warnings = ["Both option {option} and its alias {alias} are set.".format(**warning)
-                        for warning in validation._warnings]
-            if validation.error_messages:
-                result = {"failed": True, "msg": validation.errors.msg}
-            else:
-                result, orchestration_warnings = orchestrated_result(
-                    params, self.parse_request, self.orchestrate, check_mode=bool(self._task.check_mode),
-                    diff=bool(self._task.diff), loader=SHARED_LOADER,
-                    session=UNUSED_SESSIONS.pop() if UNUSED_SESSIONS else None)
-                warnings += orchestration_warnings
+            session = UNUSED_SESSIONS.pop() if UNUSED_SESSIONS else (
+                session_with(SHARED_LOADER) if SHARED_LOADER is not None else None)
+            # The worker's parent is ansible-playbook: when it goes, so does the task.
+            result, params, no_log_values = validated_result(
+                self.MODULE_KWARGS, self._task.args, self.parse_request, bool(self._task.check_mode),
+                bool(self._task.diff), session=session, lifeline=Lifeline(os.getppid()))
         if _injects_invocation(task_vars):
             result["invocation"] = {"module_args": params}
-        if warnings:
-            result["warnings"] = warnings
         if remove_values is not None:
-            result = remove_values(result, validation._no_log_values)
+            result = remove_values(result, no_log_values)
         return result
 
     def _task_environment(self):
@@ -151,6 +115,24 @@ def _injects_invocation(task_vars):
     if "INJECT_INVOCATION" not in C.config.get_configuration_definitions():
         return True
     return C.config.get_config_value("INJECT_INVOCATION", variables=task_vars)
+
+
+@contextmanager
+def _controller_named(local):
+    """For a module run on the controller, ``CONTROLLER_VARIABLE``: this worker's parent, ansible-playbook, whose
+    end stops the module's writes (see module_utils/lifeline.py)."""
+    if not local:
+        yield
+        return
+    saved = os.environ.get(CONTROLLER_VARIABLE)
+    os.environ[CONTROLLER_VARIABLE] = str(os.getppid())
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[CONTROLLER_VARIABLE]
+        else:
+            os.environ[CONTROLLER_VARIABLE] = saved
 
 
 @contextmanager

@@ -10,9 +10,8 @@ from ansible_collections.netguard.aws.plugins.module_utils.impact import (
     interface_type,
     refuse_used,
 )
-from ansible_collections.netguard.aws.plugins.module_utils.request import RequestedRule, RevokeRequest
-from ansible_collections.netguard.aws.plugins.module_utils.revoke import revoke_egress
-from ansible_collections.netguard.aws.plugins.module_utils.rules import EgressRule
+from ansible_collections.netguard.aws.plugins.module_utils.pipeline import run
+from ansible_collections.netguard.aws.plugins.module_utils.request import parse_revoke_request
 
 from .described import GROUP, api_rule
 
@@ -75,19 +74,17 @@ def test_refusal_names_each_used_group_and_its_interfaces_and_more():
 
 
 def test_types_reach_the_result_from_aws_shapes_with_one_describe(stubbed):
-    client, stubber = stubbed
+    clients, stubber = stubbed
     rule = api_rule("sgr-0000000000000000a", "-1", -1, -1, CidrIpv4="0.0.0.0/0")
-    request = RevokeRequest(group_id=GROUP, group_name=None, vpc_id=None, filters=None, rule_ids=(),
-                            rules=(RequestedRule(EgressRule("-1", -1, -1, "cidr_ipv4", "0.0.0.0/0"), None),),
-                            revoke_all=False, max_revoked_rules=None, concurrency=1, warnings=[], rule_filters=None,
-                            keep=(), regions=None, revoke_rate=None, journal=None, impact=True)
+    request, _warnings = parse_revoke_request({"group_id": GROUP, "protocol": "all", "cidr": ["0.0.0.0/0"],
+                                               "impact": True})
     stubber.add_response("describe_security_group_rules", {"SecurityGroupRules": [rule]})
     stubber.add_response("describe_network_interfaces", {"NetworkInterfaces": [
         dict(interface, Groups=[{"GroupId": GROUP}]) for interface, _kind in AWS_INTERFACES]},
         {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000})
     stubber.add_response("revoke_security_group_egress", {"Return": True, "RevokedSecurityGroupRules": [
         {"SecurityGroupRuleId": "sgr-0000000000000000a", "GroupId": GROUP, "IsEgress": True}]})
-    result = revoke_egress(client, request)
+    result = run(request, clients)
     assert result["affected_interfaces"]["by_type"] == {"instance": 2, "lambda": 2, "load_balancer": 2,
                                                         "vpc_endpoint": 2, "other": 1}
     assert result["owner_id"] == "123456789012" and result["region"] == "us-east-1"
@@ -123,3 +120,18 @@ def test_refusal_names_every_used_group_with_up_to_five_interfaces_each():
         "eni-00000000000000002, eni-00000000000000003, eni-00000000000000004 and 1 more); nothing was revoked"
         % (GROUP, OTHER))
     assert raised.value.details == {"used_groups": [GROUP, OTHER]}
+
+
+def test_require_unused_refuses_before_any_revoke_when_an_interface_uses_the_group(stubbed):
+    clients, stubber = stubbed
+    request, _warnings = parse_revoke_request({"group_id": GROUP, "revoke_all": True, "require_unused": True})
+    stubber.add_response("describe_security_group_rules", {"SecurityGroupRules": [
+        api_rule("sgr-0000000000000000a", "-1", -1, -1, CidrIpv4="0.0.0.0/0")]})
+    stubber.add_response("describe_network_interfaces", {"NetworkInterfaces": [
+        {"NetworkInterfaceId": "eni-00000000000000001", "Groups": [{"GroupId": GROUP}]}]},
+        {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000})
+    # No revoke response: a revoke call would fail the test.
+    with pytest.raises(NetguardAwsError) as raised:
+        run(request, clients)
+    assert raised.value.msg == ("require_unused: 1 of the security groups that would change has network interfaces "
+                                "attached: %s (eni-00000000000000001); nothing was revoked" % GROUP)

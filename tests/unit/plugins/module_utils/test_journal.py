@@ -9,11 +9,13 @@ import pytest
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.journal import (
+    abandoned_record,
     intent_record,
     open_intents,
     open_journal,
     outcome_record,
     parse_journal,
+    read_journal,
     revoked_in_journal,
     run_record,
     settle,
@@ -169,7 +171,8 @@ def test_each_line_says_what_a_reader_needs_to_undo_the_run():
         "module": "netguard.aws.ec2_security_group_egress_revoke", "check_mode": True, "pid": os.getpid()}
     intent = intent_record("run-a", 3, {"GroupId": GROUP["GroupId"]}, "eu-west-3", RULES[1:], False, NOW)
     assert intent == {
-        "type": "intent", "run": "run-a", "entry": 3, "time": NOW, "check_mode": False, "account": "123456789012",
+        "type": "intent", "run": "run-a", "entry": 3, "time": NOW, "check_mode": False, "action": "revoke",
+        "account": "123456789012",
         "region": "eu-west-3", "group_id": GROUP["GroupId"], "rule_ids": ["sgr-00000000000000002"],
         "ip_permissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
         "rules": [{"security_group_rule_id": "sgr-00000000000000002", "ip_protocol": "tcp", "from_port": 443,
@@ -212,3 +215,82 @@ def test_what_each_intent_gave_up_follows_its_outcome_and_its_run():
         (1, ["sgr-2"]), (4, ["sgr-5"])]
     assert revoked_in_journal(records, "c") == []
     assert [(intent["run"], intent["entry"]) for intent in open_intents(records)] == [("a", 4), ("b", 2)]
+
+
+def new_rule(cidr):
+    """A rule about to be added: as AWS would describe it, without an ID yet."""
+    return DescribedRule({"SecurityGroupRuleId": None, "GroupId": GROUP["GroupId"], "IsEgress": True,
+                          "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIpv4": cidr,
+                          "Tags": [{"Key": "ticket", "Value": "CHG-1"}]})
+
+
+def test_an_authorize_is_journaled_with_its_action_and_the_new_rule_ids():
+    intent = intent_record("run-a", 1, GROUP, "eu-west-3", [new_rule("10.0.0.0/8")], False, NOW, "authorize")
+    assert intent == {
+        "type": "intent", "run": "run-a", "entry": 1, "time": NOW, "check_mode": False, "action": "authorize",
+        "account": "123456789012", "region": "eu-west-3", "group_id": GROUP["GroupId"], "rule_ids": [],
+        "ip_permissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                            "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
+        "rules": [{"security_group_rule_id": None, "ip_protocol": "tcp", "from_port": 443, "to_port": 443,
+                   "cidr_ipv4": "10.0.0.0/8", "description": None, "tags": {"ticket": "CHG-1"}}]}
+    assert outcome_record("run-a", 1, "authorized", ["sgr-0000000000000000a"], None, NOW, "authorize") == {
+        "type": "outcome", "run": "run-a", "entry": 1, "time": NOW, "status": "authorized",
+        "authorized_rule_ids": ["sgr-0000000000000000a"]}
+    assert outcome_record("run-a", 2, "failed", (), "InvalidGroup.NotFound", NOW, "authorize") == {
+        "type": "outcome", "run": "run-a", "entry": 2, "time": NOW, "status": "failed", "authorized_rule_ids": [],
+        "msg": "InvalidGroup.NotFound"}
+
+
+def test_a_run_that_stops_before_its_end_says_why_and_how_many_groups_it_left():
+    assert abandoned_record("run-a", "stopped by SIGTERM", 3, NOW) == {
+        "type": "abandoned", "run": "run-a", "time": NOW, "reason": "stopped by SIGTERM", "groups_not_started": 3}
+
+
+def test_the_file_holds_revokes_authorizes_and_the_abandoned_line_in_order(tmp_path):
+    path = str(tmp_path / "journal.jsonl")
+    journal = open_journal(path, False, "netguard.aws.ec2_security_group_egress_restore")
+    added = journal.intent(GROUP, "us-east-1", [new_rule("10.0.0.0/8")], "authorize")
+    journal.outcome(added, "authorized", ["sgr-0000000000000000a"], action="authorize")
+    revoked = journal.intent(GROUP, "us-east-1", RULES)
+    journal.outcome(revoked, "failed", msg="throttled")
+    journal.abandoned("the process that started this run (pid 1234) is gone", 2)
+    journal.close()
+
+    records, skipped = read(path)
+    assert skipped == 0
+    assert [(record["type"], record.get("action"), record.get("entry")) for record in records] == [
+        ("run", None, None), ("intent", "authorize", 1), ("outcome", None, 1), ("intent", "revoke", 2),
+        ("outcome", None, 2), ("abandoned", None, None)]
+    assert records[2]["authorized_rule_ids"] == ["sgr-0000000000000000a"] and "revoked_rule_ids" not in records[2]
+    assert records[4] == dict(records[4], status="failed", revoked_rule_ids=[], msg="throttled")
+    assert records[5] == dict(records[5], run=journal.run_id, groups_not_started=2,
+                              reason="the process that started this run (pid 1234) is gone")
+    assert revoked_in_journal(records) == []
+
+
+def test_added_rules_are_never_taken_for_revoked_ones():
+    records = [
+        {"type": "run", "run": "a"},
+        {"type": "intent", "run": "a", "entry": 1, "action": "authorize", "rule_ids": []},
+        {"type": "intent", "run": "a", "entry": 2, "action": "authorize", "rule_ids": ["sgr-9"]},
+        {"type": "outcome", "run": "a", "entry": 2, "status": "authorized", "authorized_rule_ids": ["sgr-9"]},
+        {"type": "intent", "run": "a", "entry": 3, "action": "revoke", "rule_ids": ["sgr-1"]},
+        # Written before intents had an action: a revoke.
+        {"type": "intent", "run": "a", "entry": 4, "rule_ids": ["sgr-2"]},
+    ]
+    assert [(intent["entry"], rule_ids) for intent, rule_ids in revoked_in_journal(records)] == [
+        (3, ["sgr-1"]), (4, ["sgr-2"])]
+
+
+def test_reading_a_journal_names_the_option_it_came_from(tmp_path):
+    missing = str(tmp_path / "missing.jsonl")
+    for option in ("journal", "from_journal"):
+        with pytest.raises(NetguardAwsError) as raised:
+            read_journal(missing, option)
+        assert raised.value.msg == "%s '%s' cannot be read: No such file or directory" % (option, missing)
+    with pytest.raises(NetguardAwsError) as raised:
+        read_journal(missing)
+    assert raised.value.msg.startswith("journal '%s'" % missing)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert read_journal(str(empty)) == []

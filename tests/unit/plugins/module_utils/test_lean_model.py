@@ -1,9 +1,16 @@
 """The lean EC2 model of the in-process path: every call the collection makes works on a client built from it."""
 
-import botocore.session
 from botocore.stub import Stubber
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import OPERATIONS, Ec2Api, lean_loader, lean_model
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import OPERATIONS, Ec2Api, Ec2Clients
+from ansible_collections.netguard.aws.plugins.plugin_utils.lean_model import (
+    lean_loader,
+    lean_model,
+    prepared_sessions,
+    session_with,
+)
+
+from .conftest import connection
 
 GROUP = "sg-0123456789abcdef0"
 RULE = {"SecurityGroupRuleId": "sgr-0123456789abcdef0", "GroupId": GROUP, "GroupOwnerId": "123456789012",
@@ -12,10 +19,8 @@ RULE = {"SecurityGroupRuleId": "sgr-0123456789abcdef0", "GroupId": GROUP, "Group
 
 
 def lean_client():
-    session = botocore.session.Session()
-    session.register_component("data_loader", lean_loader())
-    return session.create_client("ec2", region_name="us-east-1", aws_access_key_id="AKIDLEAN",
-                                 aws_secret_access_key="lean")
+    return session_with(lean_loader()).create_client("ec2", region_name="us-east-1", aws_access_key_id="AKIDLEAN",
+                                                     aws_secret_access_key="lean")
 
 
 def test_the_client_has_the_collection_s_operations_only():
@@ -41,7 +46,17 @@ def test_every_call_of_ec2api_serialises_and_parses_on_the_lean_model():
         stubber.add_response("describe_regions", {"Regions": [
             {"RegionName": "eu-west-1", "OptInStatus": "opt-in-not-required"},
             {"RegionName": "af-south-1", "OptInStatus": "not-opted-in"}]}, {})
-        stubber.add_response("describe_security_groups", {"SecurityGroups": []}, {"GroupIds": [GROUP]})
+        # Whether a group exists: DescribeSecurityGroups filtered by its ID, empty when it does not.
+        stubber.add_response("describe_security_groups", {"SecurityGroups": []},
+                             {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000})
+        stubber.add_response("describe_network_interfaces", {"NetworkInterfaces": [
+            {"NetworkInterfaceId": "eni-00000000000000001", "InterfaceType": "lambda", "Groups": [{"GroupId": GROUP}]}]},
+            {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000})
+        stubber.add_response("authorize_security_group_egress", {"Return": True, "SecurityGroupRules": [RULE]},
+                             {"GroupId": GROUP, "DryRun": False, "IpPermissions": [
+                                 {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+                              "TagSpecifications": [{"ResourceType": "security-group-rule",
+                                                     "Tags": [{"Key": "ticket", "Value": "CHG-1"}]}]})
         stubber.add_response("revoke_security_group_egress", {"Return": True, "RevokedSecurityGroupRules": [
             {"SecurityGroupRuleId": RULE["SecurityGroupRuleId"], "GroupId": GROUP, "IsEgress": True,
              "IpProtocol": "-1", "CidrIpv4": "0.0.0.0/0"}]},
@@ -52,7 +67,10 @@ def test_every_call_of_ec2api_serialises_and_parses_on_the_lean_model():
         stale, = api.stale_security_groups(["vpc-0123456789abcdef0"])
         assert stale["StaleIpPermissionsEgress"][0]["UserIdGroupPairs"][0]["PeeringStatus"] == "deleted"
         assert api.enabled_regions() == ["eu-west-1"]
-        assert api.group_exists(GROUP) is True
+        assert api.security_groups(group_ids=[GROUP]) == []
+        assert [interface["InterfaceType"] for interface in api.network_interfaces([GROUP])] == ["lambda"]
+        assert api.authorize_egress(GROUP, [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+                                    {"ticket": "CHG-1"}) == [RULE]
         response = api.revoke_egress(GROUP, [RULE["SecurityGroupRuleId"]])
         assert response["RevokedSecurityGroupRules"][0]["SecurityGroupRuleId"] == RULE["SecurityGroupRuleId"]
         stubber.assert_no_pending_responses()
@@ -71,3 +89,12 @@ def test_a_lean_model_keeps_every_shape_its_operations_reach():
     lean = lean_model(model, ["Keep"])
     assert list(lean["operations"]) == ["Keep"] and lean["metadata"] == model["metadata"]
     assert sorted(lean["shapes"]) == ["IdList", "Integer", "KeepRequest", "KeepResult", "String", "TagMap"]
+
+
+def test_the_prepared_session_makes_lean_clients_the_collection_s_way(clean_aws_environment):
+    loader, sessions = prepared_sessions()
+    assert len(sessions) == 1
+    clients = Ec2Clients(connection(), session=sessions[0])
+    assert clients.api().client.meta.service_model.operation_names == sorted(OPERATIONS)
+    # Later tasks of a worker make their sessions from the same loader: the model is read once.
+    assert session_with(loader).get_component("data_loader") is loader

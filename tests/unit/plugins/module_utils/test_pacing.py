@@ -1,4 +1,5 @@
-"""The pacer's arithmetic, on a simulated clock and a simulated EC2 token bucket: no endpoint, no sleeping."""
+"""The fixed pace of revoke_rate, on a simulated clock and a simulated EC2 token bucket: no endpoint, no
+sleeping."""
 
 import pytest
 
@@ -64,7 +65,7 @@ def clock():
 
 
 def test_unthrottled_calls_are_never_delayed(clock):
-    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    pacer = Pacer(5, clock=clock, sleep=clock.sleep)
     for _call in range(500):
         pacer.wait()
         pacer.succeeded()
@@ -83,53 +84,8 @@ def test_a_fixed_rate_starts_at_the_first_throttle_and_holds(clock):
     assert attempts - 1000 <= 5, "a few throttles spend the burst; the fixed pace then never empties the bucket"
 
 
-def test_the_adaptive_pace_settles_near_the_refill_rate(clock):
-    pacer = Pacer(clock=clock, sleep=clock.sleep)
-    bucket = Bucket(clock, capacity=200, refill=5)
-
-    attempts = revoke_all(pacer, clock, bucket, 1000)
-
-    lower_bound = (1000 - 200) / 5.0
-    assert lower_bound <= clock.now <= lower_bound * 1.25
-    assert attempts - 1000 <= 80, "throttled attempts stay few: %d" % (attempts - 1000)
-    assert 4 <= pacer.rate <= 6
-
-
-def test_the_adaptive_pace_slows_down_when_the_bucket_is_shared(clock):
-    pacer = Pacer(clock=clock, sleep=clock.sleep)
-    bucket = Bucket(clock, capacity=50, refill=20)
-    revoke_all(pacer, clock, bucket, 300)
-    fast = pacer.rate
-    bucket.refill = 4  # another tool now takes most of the refill
-
-    revoke_all(pacer, clock, bucket, 200)
-
-    assert fast > 15 and pacer.rate <= 5
-
-
-def test_the_adaptive_pace_rises_again_when_the_bucket_refills_faster(clock):
-    pacer = Pacer(clock=clock, sleep=clock.sleep)
-    bucket = Bucket(clock, capacity=10, refill=2)
-    revoke_all(pacer, clock, bucket, 60)
-    slow = pacer.rate
-    bucket.refill = 20
-
-    revoke_all(pacer, clock, bucket, 2000)
-
-    assert slow <= 2.5 and pacer.rate > 10
-
-
-def test_a_pace_never_stops(clock):
-    pacer = Pacer(clock=clock, sleep=clock.sleep)
-    for _throttle in range(51):
-        pacer.throttled()
-        clock.sleep(1)
-    assert pacer.rate >= 0.5
-    assert pacer.throttled_calls == 51
-
-
 def test_a_throttle_now_and_then_leaves_the_run_unpaced(clock):
-    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    pacer = Pacer(5, clock=clock, sleep=clock.sleep)
     for call in range(1000):
         pacer.wait()
         clock.sleep(0.005)
@@ -138,19 +94,6 @@ def test_a_throttle_now_and_then_leaves_the_run_unpaced(clock):
         else:
             pacer.succeeded()
     assert pacer.rate is None and pacer.throttled_calls == 50
-
-
-def test_throttles_that_answer_calls_sent_before_a_change_do_not_change_it_again(clock):
-    pacer = Pacer(clock=clock, sleep=clock.sleep)
-    for _call in range(40):
-        pacer.succeeded()
-        clock.sleep(0.01)
-    while pacer.rate is None:
-        pacer.throttled()
-    first = pacer.rate
-    for _throttle in range(7):
-        pacer.throttled()
-    assert pacer.rate == first
 
 
 def test_a_fixed_rate_waits_for_the_burst_to_be_spent(clock):
@@ -189,25 +132,48 @@ def test_a_call_whose_turn_has_come_is_sent_without_waiting():
     assert clock.sleeps == [pytest.approx(0.1)]
 
 
-def paced_at_one(clock):
-    """An adaptive pacer that measured 2.25 calls a second at t=1: 5 calls went through, then 3 were throttled."""
-    pacer = Pacer(clock=clock, sleep=clock.sleep)
-    for moment in (0.0, 0.1, 0.2, 0.3, 0.4):
-        at(clock, moment, pacer.succeeded)
-    at(clock, 1.0, pacer.throttled, 3)
-    assert pacer.rate == pytest.approx(2.25)
-    return pacer
+def throttles(pacer, clock, moments):
+    for moment in moments:
+        at(clock, moment, pacer.throttled)
 
 
-def test_throttles_from_half_a_second_after_a_change_count_and_the_floor_is_one_call_per_window(clock):
-    pacer = paced_at_one(clock)
-    at(clock, 1.5, pacer.throttled)
-    assert pacer.rate == 0.5
+def test_throttles_older_than_the_window_do_not_spend_the_burst():
+    clock = Sleeps()
+    pacer = Pacer(5, clock=clock, sleep=clock.sleep)
+    throttles(pacer, clock, [0.0, 1.0, 2.01])
+    assert pacer.rate is None, "the first throttle is more than 2 s old"
+    throttles(pacer, clock, [2.5])
+    assert pacer.rate == 5.0
 
 
-def test_once_paced_one_throttle_is_left_to_botocore_and_two_measure_again(clock):
-    pacer = paced_at_one(clock)
-    at(clock, 3.5, pacer.throttled)
-    assert pacer.rate == pytest.approx(2.25)
-    at(clock, 3.5, pacer.throttled)
-    assert pacer.rate == 0.5
+def test_three_throttles_within_the_window_spend_the_burst_even_at_its_edge():
+    clock = Sleeps()
+    pacer = Pacer(5, clock=clock, sleep=clock.sleep)
+    throttles(pacer, clock, [0.0, 1.0, 2.0])
+    assert pacer.rate == 5.0
+
+
+@pytest.mark.parametrize("successes, spent", [(7, True), (8, False)])
+def test_only_the_last_ten_attempts_count(successes, spent):
+    # Two throttles, some successes, a third throttle: spent only when all three are among the last ten.
+    clock = Sleeps()
+    pacer = Pacer(5, clock=clock, sleep=clock.sleep)
+    pacer.throttled()
+    pacer.throttled()
+    for _call in range(successes):
+        pacer.succeeded()
+    pacer.throttled()
+    assert (pacer.rate == 5.0) is spent and pacer.throttled_calls == 3
+
+
+def test_once_paced_further_throttles_neither_change_the_pace_nor_delay_the_next_turn():
+    clock = Sleeps()
+    pacer = Pacer(2, clock=clock, sleep=clock.sleep)
+    at(clock, 0.0, pacer.throttled, 3)
+    at(clock, 0.5, pacer.wait)
+    at(clock, 5.0, pacer.throttled, 10)
+    at(clock, 5.0, pacer.wait)
+    at(clock, 5.0, pacer.wait)
+    assert pacer.rate == 2.0 and pacer.throttled_calls == 13
+    # Turns at 0.5 and 5.0 came without waiting; the one after 5.0 is half a second later.
+    assert clock.sleeps == [pytest.approx(0.5)]

@@ -1,4 +1,4 @@
-"""From task arguments to a revoke request: the module's argument spec, then the request parser."""
+"""From task arguments to a request: the module's argument spec, then the request parser."""
 
 import ipaddress
 
@@ -6,20 +6,44 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.formatting import requested_rule_summary
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
+    INFO_MODULE,
+    REVOKE_MODULE,
+    Change,
+    Connection,
+    Execution,
+    Guards,
+    Request,
     RequestedRule,
-    RevokeRequest,
-    RuleFilter,
+    Target,
     describe_filters,
+    parse_connection,
     parse_info_request,
     parse_regions,
     parse_revoke_request,
 )
 from ansible_collections.netguard.aws.plugins.module_utils.rules import EgressRule
+from ansible_collections.netguard.aws.plugins.module_utils.selector import (
+    EVERY_RULE,
+    Choice,
+    KeepItem,
+    Predicate,
+    Selector,
+    exact_predicate,
+    rule_id_choice,
+)
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_info import MODULE_KWARGS as INFO_KWARGS
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import MODULE_KWARGS
 
 GROUP = "sg-0123456789abcdef0"
+# A connection with no option given: botocore's defaults, certificates verified.
+NO_CONNECTION = Connection(None, None, None, None, None, None, True, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _no_aws_environment(clean_aws_environment):
+    """The connection options have environment fallbacks: none of them may leak into a request here."""
 
 
 def validated(args):
@@ -31,14 +55,31 @@ def validated(args):
     return result.validated_parameters
 
 
-def request(**args):
-    """Parse the task arguments; ``group_id=None`` leaves the group out."""
+def parse(**args):
+    """``(Request, warnings)`` of the task arguments; ``group_id=None`` leaves the group out."""
     args.setdefault("group_id", GROUP)
     return parse_revoke_request(validated(dict((key, value) for key, value in args.items() if value is not None)))
 
 
+def request(**args):
+    return parse(**args)[0]
+
+
+def warnings_of(**args):
+    return parse(**args)[1]
+
+
 def rule(protocol, from_port, to_port, destination_type, destination, owner=None):
     return RequestedRule(EgressRule(protocol, from_port, to_port, destination_type, destination), owner)
+
+
+def choices(parsed):
+    return parsed.change.selector.choices
+
+
+def exact(*rules):
+    """The choices of exact rules: each takes the rules equal to it, and is reported unmatched as it was asked for."""
+    return tuple(Choice((exact_predicate(requested),), requested_rule_summary(requested)) for requested in rules)
 
 
 def test_snake_case_and_camel_case_ip_permissions_are_the_same_request():
@@ -63,14 +104,14 @@ def test_snake_case_and_camel_case_ip_permissions_are_the_same_request():
         rule("tcp", 443, 443, "prefix_list_id", "pl-0123456789abcdef0"),
         rule("tcp", 443, 443, "referenced_group_id", "sg-0aaaaaaaaaaaaaaaa", "123456789012"),
     )
-    assert snake.rules == expected
-    assert camel.rules == expected
+    assert choices(snake) == exact(*expected)
+    assert choices(camel) == exact(*expected)
 
 
 def test_aws_json_with_empty_lists_is_accepted():
     pasted = request(ip_permissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [],
                                       "PrefixListIds": [], "UserIdGroupPairs": []}])
-    assert pasted.rules == (rule("-1", -1, -1, "cidr_ipv4", "0.0.0.0/0"),)
+    assert choices(pasted) == exact(rule("-1", -1, -1, "cidr_ipv4", "0.0.0.0/0"))
 
 
 def test_ip_permission_without_destination_is_an_error():
@@ -92,45 +133,49 @@ def test_shorthand_expands_to_one_rule_per_destination():
     parsed = request(protocol="TCP", port="443", cidr=["10.0.0.0/16", "::/0"],
                      destination_group="sg-0aaaaaaaaaaaaaaaa", group_owner="123456789012",
                      prefix_list_id="pl-0123456789abcdef0")
-    assert parsed.rules == (
+    assert choices(parsed) == exact(
         rule("tcp", 443, 443, "cidr_ipv4", "10.0.0.0/16"),
         rule("tcp", 443, 443, "cidr_ipv6", "::/0"),
         rule("tcp", 443, 443, "referenced_group_id", "sg-0aaaaaaaaaaaaaaaa", "123456789012"),
         rule("tcp", 443, 443, "prefix_list_id", "pl-0123456789abcdef0"),
     )
+    # What unmatched would say of the group rule: its owner too.
+    assert choices(parsed)[2].reported == {"ip_protocol": "tcp", "from_port": 443, "to_port": 443,
+                                           "referenced_group_id": "sg-0aaaaaaaaaaaaaaaa", "group_owner": "123456789012"}
 
 
 def test_port_as_integer_or_string_gives_the_same_rule_without_conversion_warnings():
-    assert request(protocol="tcp", port=443, cidr="10.0.0.0/16") == request(protocol="tcp", port="443", cidr="10.0.0.0/16")
+    assert parse(protocol="tcp", port=443, cidr="10.0.0.0/16") == parse(protocol="tcp", port="443", cidr="10.0.0.0/16")
 
 
 def test_cidr_as_one_comma_separated_string_like_ad_hoc_key_value():
     parsed = request(protocol="all", cidr="0.0.0.0/0,::/0")
-    assert [requested.rule.destination for requested in parsed.rules] == ["0.0.0.0/0", "::/0"]
+    assert choices(parsed) == exact(rule("-1", -1, -1, "cidr_ipv4", "0.0.0.0/0"),
+                                    rule("-1", -1, -1, "cidr_ipv6", "::/0"))
 
 
 def test_destination_group_by_name_waits_for_resolution():
     parsed = request(protocol="tcp", port=5432, source_group="db")
-    assert parsed.rules == (rule("tcp", 5432, 5432, "referenced_group_name", "db"),)
+    assert choices(parsed) == exact(rule("tcp", 5432, 5432, "referenced_group_name", "db"))
 
 
 def test_non_canonical_cidr_warns_naming_both_forms():
-    parsed = request(protocol="tcp", port=22, cidr="10.1.5.5/16")
-    assert parsed.rules[0].rule.destination == "10.1.0.0/16"
-    assert parsed.warnings == ["cidr '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form AWS stores"]
+    parsed, warnings = parse(protocol="tcp", port=22, cidr="10.1.5.5/16")
+    assert choices(parsed) == exact(rule("tcp", 22, 22, "cidr_ipv4", "10.1.0.0/16"))
+    assert warnings == ["cidr '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form AWS stores"]
 
 
 def test_rule_ids_and_rules_combine_and_duplicates_collapse():
     parsed = request(rule_ids=["sgr-0123456789abcdef0", "sgr-0123456789abcdef0"], protocol="udp", port=53,
                      cidr=["10.0.0.2/32", "10.0.0.2/32"])
-    assert parsed.rule_ids == ("sgr-0123456789abcdef0",)
-    assert len(parsed.rules) == 1
+    assert choices(parsed) == (rule_id_choice("sgr-0123456789abcdef0"),) + exact(
+        rule("udp", 53, 53, "cidr_ipv4", "10.0.0.2/32"))
 
 
 def test_group_by_name_in_a_vpc():
     parsed = request(group_id=None, group_name="web", vpc_id="vpc-0123456789abcdef0", revoke_all=True)
-    assert (parsed.group_id, parsed.group_name, parsed.vpc_id, parsed.revoke_all) == (
-        None, "web", "vpc-0123456789abcdef0", True)
+    assert parsed.target == Target(group_ids=None, group_name="web", vpc_id="vpc-0123456789abcdef0", bulk=False)
+    assert choices(parsed) == (EVERY_RULE,)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -168,6 +213,7 @@ def test_bad_input_names_option_and_value(args, message):
     (dict(ip_permissions=[{"IpProtocol": "tcp", "IpRanges": [{"Cidr": "0.0.0.0/0"}]}]), "Cidr"),
     (dict(ip_permissions=[{"IpProtocol": "tcp", "UserIdGroupPairs": [{"UserId": "123456789012"}]}]),
      "one of the following is required: group_id, group_name found in ip_permissions -> user_id_group_pairs"),
+    (dict(revoke_all=True, access_key="AKIDEXAMPLE"), "parameters are required together: access_key, secret_key"),
 ])
 def test_argument_spec_rejects_impossible_combinations(args, message):
     with pytest.raises(AssertionError) as error:
@@ -176,7 +222,7 @@ def test_argument_spec_rejects_impossible_combinations(args, message):
 
 
 def test_max_revoked_rules_zero_is_a_guard_that_allows_no_revoke():
-    assert request(revoke_all=True, max_revoked_rules=0).max_revoked_rules == 0
+    assert request(revoke_all=True, max_revoked_rules=0).guards.max_revoked_rules == 0
     with pytest.raises(NetguardAwsError, match=r"^max_revoked_rules -1 is negative: give 0 or more"):
         request(revoke_all=True, max_revoked_rules=-1)
 
@@ -186,7 +232,7 @@ def test_concurrency_is_1_to_64(concurrency, accepted):
     args = dict(group_id=None, filters={"vpc-id": "vpc-0123456789abcdef0"}, protocol="all", cidr="0.0.0.0/0",
                 concurrency=concurrency)
     if accepted:
-        assert request(**args).concurrency == concurrency
+        assert request(**args).execution.concurrency == concurrency
     else:
         with pytest.raises(NetguardAwsError, match=r"^concurrency %d is out of range: give 1 to 64" % concurrency):
             request(**args)
@@ -195,7 +241,7 @@ def test_concurrency_is_1_to_64(concurrency, accepted):
 def test_an_ip_permissions_range_is_read_as_written():
     parsed = request(ip_permissions=[{"IpProtocol": "udp", "FromPort": 1024, "ToPort": 2048,
                                       "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
-    assert parsed.rules == (rule("udp", 1024, 2048, "cidr_ipv4", "10.0.0.0/8"),)
+    assert choices(parsed) == exact(rule("udp", 1024, 2048, "cidr_ipv4", "10.0.0.0/8"))
 
 
 @pytest.mark.parametrize("user_id, accepted", [("123456789012", True), ("12345678901", False), ("amazon", False)])
@@ -203,7 +249,8 @@ def test_user_id_of_a_group_pair_must_be_an_account(user_id, accepted):
     args = dict(ip_permissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
                                  "UserIdGroupPairs": [{"GroupId": "sg-0aaaaaaaaaaaaaaaa", "UserId": user_id}]}])
     if accepted:
-        assert request(**args).rules[0].group_owner == user_id
+        assert choices(request(**args)) == exact(rule("tcp", 5432, 5432, "referenced_group_id", "sg-0aaaaaaaaaaaaaaaa",
+                                                      user_id))
     else:
         with pytest.raises(NetguardAwsError, match=r"^ip_permissions\[0\]\.user_id_group_pairs\[0\]\.user_id '%s' is "
                                                    r"not an AWS account ID" % user_id):
@@ -217,7 +264,8 @@ def test_bulk_safeguards():
                                                r"set allow_bulk_revoke_all=true"):
         request(group_id=None, filters={"tag:env": "prod"}, revoke_all=True)
     confirmed = request(group_id=None, filters={"tag:env": "prod"}, revoke_all=True, allow_bulk_revoke_all=True)
-    assert confirmed.revoke_all is True and confirmed.filters == [{"Name": "tag:env", "Values": ["prod"]}]
+    assert choices(confirmed) == (EVERY_RULE,)
+    assert confirmed.target.filters == [{"Name": "tag:env", "Values": ["prod"]}] and confirmed.target.bulk is True
 
 
 @pytest.mark.parametrize("written, expected", [
@@ -245,23 +293,36 @@ def test_bad_describe_filters_name_the_filter_and_value(written, message):
         describe_filters(written)
 
 
-def info_request(**args):
+def parse_info(**args):
     result = ArgumentSpecValidator(**INFO_KWARGS).validate(dict(args))
     assert not result.error_messages, result.error_messages
     return parse_info_request(result.validated_parameters)
 
 
+def info_request(**args):
+    return parse_info(**args)[0]
+
+
+def listed_by(*predicates):
+    """The info module's selector: one choice, whose predicates a listed rule passes all of; it lists, never
+    removes."""
+    return Change(Selector((Choice(tuple(predicates), None),)), removes=False)
+
+
 def test_info_request_takes_groups_filters_and_rule_filters():
-    parsed = info_request(group_id=[GROUP, GROUP], protocol="tcp", port="1024-2048", cidr=["10.1.5.5/16"])
-    assert parsed.group_ids == (GROUP,)
-    assert info_request(filters="vpc-id=vpc-0123456789abcdef0").filters == [
+    parsed, warnings = parse_info(group_id=[GROUP, GROUP], protocol="tcp", port="1024-2048", cidr=["10.1.5.5/16"])
+    assert parsed.target.group_ids == (GROUP,)
+    assert info_request(filters="vpc-id=vpc-0123456789abcdef0").target.filters == [
         {"Name": "vpc-id", "Values": ["vpc-0123456789abcdef0"]}]
-    assert parsed.rule_filter == RuleFilter("tcp", 1024, 2048, (("cidr_ipv4", "10.1.0.0/16"),))
-    assert parsed.warnings == ["cidr '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form AWS stores"]
+    assert parsed.change == listed_by(Predicate(protocols=frozenset(["tcp"]), port_range=(1024, 2048),
+                                                destinations=(frozenset([("cidr_ipv4", "10.1.0.0/16")]),)))
+    assert warnings == ["cidr '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form AWS stores"]
     bare = info_request()
-    assert (bare.group_ids, bare.filters, bare.rule_filter, bare.rule_predicate, bare.regions) == (None,) * 5
-    assert info_request(prefix_list_id="pl-0123456789abcdef0").rule_filter == RuleFilter(
-        None, None, None, (("prefix_list_id", "pl-0123456789abcdef0"),))
+    assert bare == Request(INFO_MODULE, NO_CONNECTION, Target(), Change(Selector((EVERY_RULE,)), removes=False),
+                           Guards(), Execution())
+    assert (bare.target.group_ids, bare.target.filters, bare.target.regions) == (None,) * 3
+    assert info_request(prefix_list_id="pl-0123456789abcdef0").change == listed_by(
+        Predicate(destinations=(frozenset([("prefix_list_id", "pl-0123456789abcdef0")]),)))
 
 
 @pytest.mark.parametrize("args, message", [
@@ -286,26 +347,33 @@ def refused(**args):
 
 
 def test_every_option_of_a_bulk_revoke_reaches_the_request():
-    parsed = request(rule_filters={"protocol": "tcp"}, keep=["sgr-0123456789abcdef0"], revoke_rate="2.5",
-                     journal="/var/log/revokes.jsonl", regions=["us-east-1", "eu-west-3", "us-east-1"], impact=True,
-                     concurrency=3, max_revoked_rules=0, **BULK)
-    assert parsed._replace(rule_filters=None, keep=None) == RevokeRequest(
-        None, None, None, [{"Name": "vpc-id", "Values": ["vpc-0123456789abcdef0"]}], (), (), False, 0, 3, [],
-        None, None, ("us-east-1", "eu-west-3"), 2.5, "/var/log/revokes.jsonl", True, False)
-    assert parsed.rule_filters.protocols == frozenset(["tcp"])
-    assert [(item.index, item.rule_id, item.predicate) for item in parsed.keep] == [(0, "sgr-0123456789abcdef0", None)]
+    parsed, warnings = parse(rule_filters={"protocol": "tcp"}, keep=["sgr-0123456789abcdef0"], revoke_rate="2.5",
+                             journal="/var/log/revokes.jsonl", regions=["us-east-1", "eu-west-3", "us-east-1"],
+                             impact=True, concurrency=3, max_revoked_rules=0, **BULK)
+    assert parsed == Request(
+        REVOKE_MODULE, NO_CONNECTION,
+        Target(filters=[{"Name": "vpc-id", "Values": ["vpc-0123456789abcdef0"]}], regions=("us-east-1", "eu-west-3"),
+               bulk=True),
+        Change(Selector((Choice((Predicate(protocols=frozenset(["tcp"])),), None),),
+                        (KeepItem(0, Predicate(rule_id="sgr-0123456789abcdef0"), "sgr-0123456789abcdef0"),))),
+        Guards(max_revoked_rules=0, impact=True, require_unused=False),
+        Execution(concurrency=3, write_rate=2.5, journal="/var/log/revokes.jsonl"))
+    assert warnings == []
 
 
 def test_options_left_out_are_absent_from_the_request():
-    parsed = request(revoke_all=True)
-    assert parsed == RevokeRequest(GROUP, None, None, None, (), (), True, None, 8, [], None, (), None, None, None,
-                                   False, False)
-    assert parse_revoke_request({"group_id": GROUP, "revoke_all": True}).concurrency == 1
+    parsed, warnings = parse(revoke_all=True)
+    assert parsed == Request(REVOKE_MODULE, NO_CONNECTION, Target(group_ids=(GROUP,), bulk=False),
+                             Change(Selector((EVERY_RULE,), ())), Guards(None, False, False), Execution(8, None, None))
+    assert warnings == []
+    # Without the argument spec's default, one group at a time.
+    assert parse_revoke_request({"group_id": GROUP, "revoke_all": True})[0].execution.concurrency == 1
 
 
 def test_require_unused_needs_the_impact_and_implies_it():
     parsed = request(revoke_all=True, require_unused=True)
-    assert (parsed.impact, parsed.require_unused) == (True, True)
+    assert (parsed.guards.impact, parsed.guards.require_unused) == (True, True)
+    assert request(revoke_all=True, impact=True).guards == Guards(None, True, False)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -334,12 +402,13 @@ def test_refusals_quote_the_option_and_the_value_in_full(args, message):
 @pytest.mark.parametrize("rate", ["0", 0, -1, True, "inf", "nan", [1], "fast"])
 def test_revoke_rate_is_a_positive_finite_number(rate):
     assert refused(revoke_all=True, allow_bulk_revoke_all=True, revoke_rate=rate, **BULK) == (
-        "revoke_rate %r is not a positive number of revokes per second, such as 5 or 0.5" % (rate,))
+        "revoke_rate %r is not a positive number of write calls per second, such as 5 or 0.5" % (rate,))
 
 
 @pytest.mark.parametrize("rate, expected", [("0.5", 0.5), (5, 5.0), (0.001, 0.001)])
 def test_revoke_rate_as_number_or_text(rate, expected):
-    assert request(revoke_all=True, allow_bulk_revoke_all=True, revoke_rate=rate, **BULK).revoke_rate == expected
+    parsed = request(revoke_all=True, allow_bulk_revoke_all=True, revoke_rate=rate, **BULK)
+    assert parsed.execution.write_rate == expected
 
 
 @pytest.mark.parametrize("regions, message", [
@@ -395,7 +464,7 @@ def test_errors_inside_ip_permissions_name_the_entry_and_the_key(permissions, me
 
 def test_a_group_pair_by_name_is_a_rule_to_the_group_of_that_name():
     parsed = request(ip_permissions=[https(user_id_group_pairs=[{"group_name": "db"}])])
-    assert parsed.rules == (rule("tcp", 443, 443, "referenced_group_name", "db"),)
+    assert choices(parsed) == exact(rule("tcp", 443, 443, "referenced_group_name", "db"))
 
 
 @pytest.mark.parametrize("args, message", [
@@ -425,26 +494,26 @@ def test_errors_in_the_shorthand_name_the_option_and_the_entry(args, message):
      "keep[0].destination_within '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form AWS stores"),
 ])
 def test_every_cidr_written_loosely_is_taken_with_a_warning_naming_where(args, warning):
-    assert request(**args).warnings == [warning]
+    assert warnings_of(**args) == [warning]
 
 
 def test_an_info_request_with_a_group_name_rule_filters_and_regions():
-    parsed = info_request(group_name="web", vpc_id="vpc-0123456789abcdef0", regions=["eu-west-3"],
-                          rule_filters={"destination_within": "10.1.5.5/16"})
-    assert (parsed.group_name, parsed.vpc_id, parsed.regions) == ("web", "vpc-0123456789abcdef0", ("eu-west-3",))
-    assert parsed.rule_predicate.within == (ipaddress.ip_network("10.1.0.0/16"),)
-    assert parsed.warnings == [
+    parsed, warnings = parse_info(group_name="web", vpc_id="vpc-0123456789abcdef0", regions=["eu-west-3"],
+                                  rule_filters={"destination_within": "10.1.5.5/16"})
+    assert parsed.target == Target(group_name="web", vpc_id="vpc-0123456789abcdef0", regions=("eu-west-3",))
+    assert parsed.change == listed_by(Predicate(within=(ipaddress.ip_network("10.1.0.0/16"),)))
+    assert warnings == [
         "rule_filters.destination_within '10.1.5.5/16' was canonicalised to '10.1.0.0/16', the form AWS stores"]
 
 
 @pytest.mark.parametrize("args, expected", [
-    (dict(cidr=["10.0.0.0/8"]), RuleFilter(None, None, None, (("cidr_ipv4", "10.0.0.0/8"),))),
+    (dict(cidr=["10.0.0.0/8"]), Predicate(destinations=(frozenset([("cidr_ipv4", "10.0.0.0/8")]),))),
     (dict(destination_group="sg-0aaaaaaaaaaaaaaaa"),
-     RuleFilter(None, None, None, (("referenced_group_id", "sg-0aaaaaaaaaaaaaaaa"),))),
-    (dict(protocol="udp"), RuleFilter("udp", None, None, ())),
+     Predicate(destinations=(frozenset([("referenced_group_id", "sg-0aaaaaaaaaaaaaaaa")]),))),
+    (dict(protocol="udp"), Predicate(protocols=frozenset(["udp"]))),
 ])
 def test_any_one_shorthand_option_filters_the_listing(args, expected):
-    assert info_request(**args).rule_filter == expected
+    assert info_request(**args).change == listed_by(expected)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -459,3 +528,80 @@ def test_info_refusals_quote_the_option_and_the_value_in_full(args, message):
     with pytest.raises(NetguardAwsError) as raised:
         info_request(**args)
     assert raised.value.msg == message
+
+
+def test_the_selector_lists_rule_ids_then_exact_rules_in_request_order_then_rule_filters():
+    # unmatched reports the choices that took nothing in this order.
+    parsed = request(security_group_rule_ids=["sgr-0000000000000000b", "sgr-0000000000000000a"],
+                     ip_permissions=[https(ip_ranges=[{"cidr_ip": "10.0.0.0/8"}]),
+                                     {"ip_protocol": "udp", "from_port": 53, "to_port": 53,
+                                      "ip_ranges": [{"cidr_ip": "10.0.0.2/32"}]}],
+                     rule_filters={"stale": True})
+    assert choices(parsed) == (
+        rule_id_choice("sgr-0000000000000000b"), rule_id_choice("sgr-0000000000000000a"),
+        Choice((exact_predicate(rule("tcp", 443, 443, "cidr_ipv4", "10.0.0.0/8")),),
+               {"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": "10.0.0.0/8"}),
+        Choice((exact_predicate(rule("udp", 53, 53, "cidr_ipv4", "10.0.0.2/32")),),
+               {"ip_protocol": "udp", "from_port": 53, "to_port": 53, "cidr_ipv4": "10.0.0.2/32"}),
+        Choice((Predicate(stale=True),), None))
+    assert parsed.change.selector.keep == () and parsed.change.additions == () and parsed.change.removes is True
+
+
+def test_an_exact_rule_ignores_descriptions_and_peering_details():
+    parsed = request(ip_permissions=[https(user_id_group_pairs=[
+        {"group_id": "sg-0aaaaaaaaaaaaaaaa", "description": "db", "vpc_id": "vpc-0123456789abcdef0",
+         "vpc_peering_connection_id": "pcx-0123456789abcdef0"}])])
+    assert choices(parsed) == (Choice((Predicate(
+        protocols=frozenset(["tcp"]), port_range=(443, 443),
+        destinations=(frozenset([("referenced_group_id", "sg-0aaaaaaaaaaaaaaaa")]),)),),
+        {"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "referenced_group_id": "sg-0aaaaaaaaaaaaaaaa"}),)
+
+
+def test_an_info_listing_needs_the_shorthand_and_rule_filters_both():
+    parsed = info_request(protocol="tcp", cidr=["10.0.0.0/8", "::/0"], rule_filters={"allows_port": 443})
+    # Any of the shorthand's destinations, and a port rule_filters allows.
+    assert parsed.change == listed_by(
+        Predicate(protocols=frozenset(["tcp"]),
+                  destinations=(frozenset([("cidr_ipv4", "10.0.0.0/8"), ("cidr_ipv6", "::/0")]),)),
+        Predicate(ports=((443, 443),)))
+
+
+def test_the_connection_options_reach_the_request():
+    parsed = request(revoke_all=True, region="eu-west-3", endpoint_url="http://127.0.0.1:5000", profile="ops",
+                     validate_certs=False, aws_ca_bundle="/etc/ssl/ca.pem", aws_config={"read_timeout": 5},
+                     access_key="AKIDEXAMPLE", secret_key="secret", session_token="token")
+    assert parsed.connection == Connection(
+        access_key="AKIDEXAMPLE", secret_key="secret", session_token="token", profile="ops", region="eu-west-3",
+        endpoint_url="http://127.0.0.1:5000", validate_certs=False, aws_ca_bundle="/etc/ssl/ca.pem",
+        aws_config={"read_timeout": 5})
+
+
+def test_the_connection_falls_back_to_the_environment(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-5")
+    monkeypatch.setenv("AWS_URL", "https://ec2.example.com")
+    parsed = info_request()
+    assert (parsed.connection.region, parsed.connection.endpoint_url) == ("ap-southeast-5", "https://ec2.example.com")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5000", "https://ec2.eu-west-3.amazonaws.com", "http://[::1]:4566",
+                                 "https://moto.internal.:443/path", "http://localhost"])
+def test_an_endpoint_url_is_an_http_or_https_url(url):
+    assert parse_connection({"endpoint_url": url}).endpoint_url == url
+
+
+@pytest.mark.parametrize("url", ["x", "ec2.amazonaws.com", "ftp://ec2.amazonaws.com", "http://", "http://:80",
+                                 "http://host:99999", "http://host:port", "http://-host.example.com",
+                                 "http://host-.example.com", "http://ho_st.example.com", "http://[::1"])
+def test_an_endpoint_url_that_is_no_url_is_refused_before_any_client_exists(url):
+    with pytest.raises(NetguardAwsError) as raised:
+        parse_connection({"endpoint_url": url})
+    assert raised.value.msg == "endpoint_url '%s' is not a valid URL" % url
+
+
+@pytest.mark.parametrize("parse_request, args", [
+    (parse, dict(revoke_all=True)), (parse_info, dict()),
+])
+def test_both_requests_refuse_an_endpoint_url_that_is_no_url(parse_request, args):
+    with pytest.raises(NetguardAwsError) as raised:
+        parse_request(endpoint_url="ec2", **args)
+    assert raised.value.msg == "endpoint_url 'ec2' is not a valid URL"

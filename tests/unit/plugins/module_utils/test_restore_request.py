@@ -7,6 +7,13 @@ from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.request import (
+    RESTORE_MODULE,
+    Change,
+    Execution,
+    Guards,
+    Request,
+)
 from ansible_collections.netguard.aws.plugins.module_utils.restore_request import parse_restore_request
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_restore import (
     MODULE_KWARGS as RESTORE_KWARGS,
@@ -28,17 +35,19 @@ DNS_SUMMARY = {"security_group_rule_id": "sgr-00000000000000002", "ip_protocol":
                "to_port": 53, "cidr_ipv6": "2001:db8::/32", "description": None, "tags": {}}
 
 
-def shown(request):
-    """A request as (bulk, groups, warnings), each rule as text with its owner, description, peering and tags."""
-    return (request.bulk, [
+def shown(parsed):
+    """A parsed request as (bulk, groups, warnings), each rule as text with its owner, description, peering and
+    tags."""
+    request, warnings = parsed
+    return (request.target.bulk, [
         (group.group_id, group.region, group.owner_id, [
             ("%s %s-%s %s %s" % (item.requested.rule.protocol, item.requested.rule.from_port,
                                  item.requested.rule.to_port, item.requested.rule.destination_type,
                                  item.requested.rule.destination),
              item.requested.group_owner, item.requested.description, item.requested.vpc_id,
              item.requested.vpc_peering_connection_id, item.tags)
-            for item in group.rules])
-        for group in request.groups], request.warnings)
+            for item in group.additions])
+        for group in request.target.located], warnings)
 
 
 def refused(params):
@@ -168,8 +177,8 @@ def test_a_referenced_group_by_name_is_refused_in_favour_of_its_id():
 
 def test_the_same_rule_twice_is_restored_once_with_the_first_description():
     again = dict(HTTPS, ip_ranges=[{"cidr_ip": "10.0.0.0/16", "description": "again"}])
-    request = parse_restore_request({"group_id": GROUP, "ip_permissions": [HTTPS, again]})
-    assert [item.requested.description for item in request.groups[0].rules] == ["web"]
+    request, _warnings = parse_restore_request({"group_id": GROUP, "ip_permissions": [HTTPS, again]})
+    assert [item.requested.description for item in request.target.located[0].additions] == ["web"]
 
 
 def journal_lines(path, *records):
@@ -209,7 +218,7 @@ def journal(tmp_path):
 
 
 def test_a_journal_path_restores_what_every_run_revoked_or_may_have_revoked(journal):
-    request = parse_restore_request({"journal": journal})
+    request = parse_restore_request({"from_journal": journal})
     assert shown(request) == (True, [
         (GROUP, "us-east-1", "123456789012", [DNS_SHOWN]),
         (OTHER, "eu-west-3", "210987654321", [HTTPS_SHOWN, DNS_SHOWN]),
@@ -217,7 +226,7 @@ def test_a_journal_path_restores_what_every_run_revoked_or_may_have_revoked(jour
 
 
 def test_a_results_journal_restores_that_run_only(journal):
-    request = parse_restore_request({"journal": {"path": journal, "run": "run-a"}})
+    request = parse_restore_request({"from_journal": {"path": journal, "run": "run-a"}})
     assert shown(request) == (True, [(GROUP, "us-east-1", "123456789012", [DNS_SHOWN])], [])
 
 
@@ -225,25 +234,25 @@ def test_a_journal_path_with_a_tilde_is_the_home_directory(journal, monkeypatch)
     import os
 
     monkeypatch.setenv("HOME", os.path.dirname(journal))
-    assert parse_restore_request({"journal": "~/journal.jsonl"}) == parse_restore_request({"journal": journal})
+    assert parse_restore_request({"from_journal": "~/journal.jsonl"}) == parse_restore_request({"from_journal": journal})
 
 
 @pytest.mark.parametrize("value", ["", "  ", None, 42, {"path": "journal.jsonl"}, {"run": "run-a"},
                                    {"path": 1, "run": "run-a"}, {"path": "journal.jsonl", "run": 7}])
 def test_a_journal_that_is_neither_a_path_nor_a_results_journal_is_refused(value):
-    assert refused({"journal": value}) == (
-        "journal %s is neither a path nor the journal of a revoke result ({path, run})"
+    assert refused({"from_journal": value}) == (
+        "from_journal %s is neither a path nor the journal of a revoke result ({path, run})"
         % ("'%s'" % value if isinstance(value, str) else repr(value)))
 
 
 def test_a_run_that_is_not_in_the_journal_is_refused(journal):
-    assert refused({"journal": {"path": journal, "run": "run-c"}}) == (
-        "journal.run 'run-c' is not a run of the journal %s" % json.dumps(journal))
+    assert refused({"from_journal": {"path": journal, "run": "run-c"}}) == (
+        "from_journal.run 'run-c' is not a run of the journal %s" % json.dumps(journal))
 
 
 def test_a_run_named_only_by_an_intent_is_not_a_run_of_the_journal(tmp_path):
     path = journal_lines(tmp_path / "journal.jsonl", run("run-a"), intent("run-c", 1))
-    assert refused({"journal": {"path": path, "run": "run-c"}}).startswith("journal.run 'run-c' is not a run")
+    assert refused({"from_journal": {"path": path, "run": "run-c"}}).startswith("from_journal.run 'run-c' is not a run")
 
 
 @pytest.mark.parametrize("change, message", [
@@ -257,12 +266,13 @@ def test_a_run_named_only_by_an_intent_is_not_a_run_of_the_journal(tmp_path):
 ])
 def test_a_journal_entry_that_is_not_whole_is_refused_naming_the_entry(tmp_path, change, message):
     path = journal_lines(tmp_path / "journal.jsonl", run("run-a"), intent("run-a", 1, **change))
-    assert refused({"journal": path}) == message
+    assert refused({"from_journal": path}) == message
 
 
 def test_an_entry_without_its_list_of_rules_restores_nothing_as_which_rules_went_is_unknown(tmp_path):
     path = journal_lines(tmp_path / "journal.jsonl", run("run-a"), intent("run-a", 1, rules="lost"))
-    assert shown(parse_restore_request({"journal": path})) == (True, [(GROUP, "us-east-1", "123456789012", [])], [])
+    assert shown(parse_restore_request({"from_journal": path})) == (
+        True, [(GROUP, "us-east-1", "123456789012", [])], [])
 
 
 LOOSE = dict(HTTPS, ip_ranges=[{"cidr_ip": "10.0.5.5/16", "description": "web"}])
@@ -279,14 +289,14 @@ LOOSE = dict(HTTPS, ip_ranges=[{"cidr_ip": "10.0.5.5/16", "description": "web"}]
      "'10.0.0.0/16', the form AWS stores"),
 ])
 def test_a_cidr_written_loosely_is_restored_canonical_with_a_warning_naming_where(params, message):
-    request = parse_restore_request(params)
-    assert shown(request)[1][0][3] == [HTTPS_SHOWN if "revoked" in params else HTTPS_SHOWN[:5] + ({},)]
-    assert request.warnings == [message]
+    parsed = parse_restore_request(params)
+    assert shown(parsed)[1][0][3] == [HTTPS_SHOWN if "revoked" in params else HTTPS_SHOWN[:5] + ({},)]
+    assert parsed[1] == [message]
 
 
 def test_a_loose_cidr_in_a_journal_is_named_by_its_entry(tmp_path):
     path = journal_lines(tmp_path / "journal.jsonl", run("run-a"), intent("run-a", 1, ip_permissions=[LOOSE]))
-    assert parse_restore_request({"journal": path}).warnings == [
+    assert parse_restore_request({"from_journal": path})[1] == [
         "journal entry 1 of run run-a: ip_permissions[0].ip_ranges[0].cidr_ip '10.0.5.5/16' was canonicalised to "
         "'10.0.0.0/16', the form AWS stores"]
 
@@ -307,6 +317,81 @@ def test_ip_permissions_the_module_has_checked_are_not_checked_again_into_a_warn
                                                       "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]}
     params = ArgumentSpecValidator(**RESTORE_KWARGS).validate(written).validated_parameters
     module_warnings._global_warnings.clear()
-    request = parse_restore_request(params)
-    assert [item.requested.rule.destination for item in request.groups[0].rules] == ["10.0.0.0/16"]
+    request, _warnings = parse_restore_request(params)
+    assert [item.requested.rule.destination for item in request.target.located[0].additions] == ["10.0.0.0/16"]
     assert list(module_warnings.get_warning_messages()) == []
+
+
+def test_a_journal_that_cannot_be_read_is_refused_naming_from_journal(tmp_path):
+    missing = str(tmp_path / "missing.jsonl")
+    assert refused({"from_journal": missing}) == (
+        "from_journal '%s' cannot be read: No such file or directory" % missing)
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"type": "run", "format": "someone-else/1"}\n')
+    assert refused({"from_journal": str(other)}) == (
+        "from_journal '%s' is not a journal of netguard.aws (no line of format netguard.aws/journal/1)" % other)
+
+
+def test_rules_a_journal_says_were_added_are_not_restored_again(tmp_path):
+    # The restore module journals its own writes (action authorize): only revokes are undone.
+    path = journal_lines(
+        tmp_path / "journal.jsonl", run("run-a"),
+        intent("run-a", 1, action="authorize", rule_ids=[]),
+        {"type": "outcome", "run": "run-a", "entry": 1, "status": "authorized",
+         "authorized_rule_ids": ["sgr-00000000000000009"]},
+        intent("run-a", 2, OTHER, action="authorize", rule_ids=[]),
+        intent("run-a", 3, action="revoke"), outcome("run-a", 3, "revoked", ["sgr-00000000000000001"]))
+    assert shown(parse_restore_request({"from_journal": path})) == (
+        True, [(GROUP, "us-east-1", "123456789012", [HTTPS_SHOWN])], [])
+
+
+def restore_params(**args):
+    result = ArgumentSpecValidator(**RESTORE_KWARGS).validate(dict(args))
+    assert not result.error_messages, result.error_messages
+    return result.validated_parameters
+
+
+def test_the_restore_request_writes_eight_groups_at_a_time_unpaced_and_unjournaled_by_default(clean_aws_environment):
+    request, _warnings = parse_restore_request(restore_params(group_id=GROUP, ip_permissions=[HTTPS]))
+    assert request._replace(connection=None, target=None) == Request(
+        RESTORE_MODULE, None, None, Change(), Guards(), Execution(8, None, None))
+    assert (request.connection.region, request.connection.validate_certs) == (None, True)
+    # Nothing is taken away: the selector selects nothing.
+    assert request.change.selector is None
+    bare, _warnings = parse_restore_request({"group_id": GROUP, "ip_permissions": [HTTPS]})
+    assert bare.execution == Execution(1, None, None)
+
+
+def test_concurrency_revoke_rate_and_journal_reach_the_restore_request(clean_aws_environment):
+    request, _warnings = parse_restore_request(restore_params(
+        revoked=result(group()), concurrency=64, revoke_rate="0.5", journal="/var/log/restores.jsonl",
+        region="eu-west-3"))
+    assert request.execution == Execution(64, 0.5, "/var/log/restores.jsonl")
+    assert request.connection.region == "eu-west-3"
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(concurrency=0), "concurrency 0 is out of range: give 1 to 64"),
+    (dict(concurrency=65), "concurrency 65 is out of range: give 1 to 64"),
+    (dict(revoke_rate="fast"), "revoke_rate 'fast' is not a positive number of write calls per second, such as 5 or 0.5"),
+    (dict(revoke_rate=0), "revoke_rate 0 is not a positive number of write calls per second, such as 5 or 0.5"),
+    (dict(journal=" "), "journal ' ' is not a file path"),
+    (dict(endpoint_url="ec2"), "endpoint_url 'ec2' is not a valid URL"),
+])
+def test_bad_execution_options_are_refused_before_the_rules_are_read(clean_aws_environment, args, message):
+    # from_journal names a file that does not exist: the options are checked first.
+    assert refused(restore_params(from_journal="/nonexistent/journal.jsonl", **args)) == message
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(group_id=GROUP, revoked=result(group())), "parameters are mutually exclusive: group_id|revoked|from_journal"),
+    (dict(revoked=result(group()), from_journal="/tmp/j"),
+     "parameters are mutually exclusive: group_id|revoked|from_journal"),
+    (dict(from_journal="/tmp/j", ip_permissions=[HTTPS]),
+     "parameters are mutually exclusive: ip_permissions|from_journal"),
+    (dict(), "one of the following is required: group_id, revoked, from_journal"),
+    (dict(group_id=GROUP), "parameters are required together: group_id, ip_permissions"),
+])
+def test_the_restore_argument_spec_takes_one_input(args, message):
+    validation = ArgumentSpecValidator(**RESTORE_KWARGS).validate(args)
+    assert message in validation.error_messages[0]

@@ -4,18 +4,25 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from ....support.seed import egress_rules, seed_fleet
+from ....support.seed import egress_rules, egress_rules_by_group, seed_fleet
 
-GROUPS = 200
+# Enough groups for several revokes to run at once (concurrency 8); the calls of a fleet past one describe call's 200
+# groups are the first test's and test_describe_calls_take_200_groups_each's.
+GROUPS = 12
+FULL_FLEET = 200
 ALL_TO_ANYWHERE = dict(protocol="all", cidr="0.0.0.0/0")
+
+
+def seeded_fleet(ec2, count):
+    """``count`` groups in one VPC, each with allow-all and HTTPS egress; one more group in another VPC."""
+    vpc_id, group_ids = seed_fleet(ec2, count, tags={"env": "prod"})
+    _other_vpc, (outsider,) = seed_fleet(ec2, 1)
+    return vpc_id, group_ids, outsider
 
 
 @pytest.fixture
 def fleet(ec2):
-    """200 groups in one VPC, each with allow-all and HTTPS egress; one more group in another VPC."""
-    vpc_id, group_ids = seed_fleet(ec2, GROUPS, tags={"env": "prod"})
-    _other_vpc, (outsider,) = seed_fleet(ec2, 1)
-    return vpc_id, group_ids, outsider
+    return seeded_fleet(ec2, GROUPS)
 
 
 def calls_to(api_calls, operation):
@@ -26,21 +33,22 @@ def allow_all_rules(ec2, group_id):
     return [rule for rule in egress_rules(ec2, group_id).values() if rule["IpProtocol"] == "-1"]
 
 
-def test_bulk_removes_the_rule_from_every_selected_group_in_one_describe_pass(ec2, fleet, api_calls, run_module):
-    vpc_id, group_ids, outsider = fleet
+def test_bulk_removes_the_rule_from_every_selected_group_in_one_describe_pass(ec2, api_calls, run_module):
+    vpc_id, group_ids, outsider = seeded_fleet(ec2, FULL_FLEET)
     result = run_module(filters={"vpc-id": vpc_id}, **ALL_TO_ANYWHERE)
 
     assert result["changed"] is True
     # The VPC's default group has an allow-all rule too.
-    assert result["totals"] == {"groups": GROUPS + 1, "changed_groups": GROUPS + 1, "revoked_rules": GROUPS + 1,
-                                "failed_groups": 0}
-    assert all(allow_all_rules(ec2, group_id) == [] for group_id in group_ids)
-    assert all(len(egress_rules(ec2, group_id)) == 1 for group_id in group_ids), "HTTPS rules stay"
+    assert result["totals"] == {"groups": FULL_FLEET + 1, "changed_groups": FULL_FLEET + 1,
+                                "revoked_rules": FULL_FLEET + 1, "failed_groups": 0}
+    after = egress_rules_by_group(ec2)
+    assert all([rule["IpProtocol"] for rule in after.get(group_id, {}).values()] == ["tcp"] for group_id in group_ids), \
+        "the allow-all rule went, the HTTPS rule stays"
     assert allow_all_rules(ec2, outsider), "a group outside the filters is untouched"
     assert len(calls_to(api_calls, "DescribeSecurityGroups")) == 1
     assert len(calls_to(api_calls, "DescribeSecurityGroupRules")) == 2, "200 groups a call: 201 groups, 2 calls"
     revokes = calls_to(api_calls, "RevokeSecurityGroupEgress")
-    assert len(revokes) == GROUPS + 1
+    assert len(revokes) == FULL_FLEET + 1
     assert sorted(params["GroupId"] for params in revokes) == sorted(result_group["group_id"]
                                                                      for result_group in result["groups"])
     group = next(result_group for result_group in result["groups"] if result_group["group_id"] == group_ids[0])
@@ -66,28 +74,29 @@ def test_bulk_rerun_describes_once_and_revokes_nothing(ec2, fleet, api_calls, ru
 
 def test_only_groups_with_matching_rules_get_a_revoke_call(ec2, fleet, api_calls, run_module):
     vpc_id, group_ids, _outsider = fleet
-    for group_id in group_ids[:150]:
+    for group_id in group_ids[:8]:
         ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[
             {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     result = run_module(filters={"vpc-id": vpc_id}, **ALL_TO_ANYWHERE)
     revoked_groups = set(params["GroupId"] for params in calls_to(api_calls, "RevokeSecurityGroupEgress"))
-    assert revoked_groups >= set(group_ids[150:]) and not revoked_groups & set(group_ids[:150])
-    assert result["totals"]["changed_groups"] == len(revoked_groups) == 51
+    assert revoked_groups >= set(group_ids[8:]) and not revoked_groups & set(group_ids[:8])
+    # The other 4, and the VPC's default group.
+    assert result["totals"]["changed_groups"] == len(revoked_groups) == GROUPS - 8 + 1
 
 
 def test_guard_fails_before_any_write_naming_the_count(ec2, fleet, api_calls, run_module):
     _vpc_id, group_ids, _outsider = fleet
-    result = run_module(filters={"tag:env": "prod"}, max_revoked_rules=150, **ALL_TO_ANYWHERE)
+    result = run_module(filters={"tag:env": "prod"}, max_revoked_rules=GROUPS - 1, **ALL_TO_ANYWHERE)
     assert result["failed"] is True
-    assert result["msg"] == ("200 egress rules in 200 security groups would be revoked, more than "
-                             "max_revoked_rules=150; nothing was revoked")
+    assert result["msg"] == ("12 egress rules in 12 security groups would be revoked, more than "
+                             "max_revoked_rules=11; nothing was revoked")
     assert calls_to(api_calls, "RevokeSecurityGroupEgress") == []
     assert all(allow_all_rules(ec2, group_id) for group_id in group_ids)
 
 
 def test_guard_lets_a_run_within_the_limit_through(ec2, fleet, run_module):
-    result = run_module(filters={"tag:env": "prod"}, max_revoked_rules=200, **ALL_TO_ANYWHERE)
-    assert result["totals"]["revoked_rules"] == 200
+    result = run_module(filters={"tag:env": "prod"}, max_revoked_rules=GROUPS, **ALL_TO_ANYWHERE)
+    assert result["totals"]["revoked_rules"] == GROUPS
 
 
 def test_guard_applies_to_one_group_too(ec2, fleet, api_calls, run_module):
@@ -125,15 +134,15 @@ def failing_for(monkeypatch, group_id, code, before_failing=None):
 
 def test_one_failing_group_does_not_stop_the_others(ec2, fleet, monkeypatch, api_calls, run_module):
     _vpc_id, group_ids, _outsider = fleet
-    denied = group_ids[17]
+    denied = group_ids[7]
     failing_for(monkeypatch, denied, "UnauthorizedOperation")
 
     result = run_module(filters={"tag:env": "prod"}, **ALL_TO_ANYWHERE)
 
     assert result["failed"] is True and result["changed"] is True
-    assert result["msg"].startswith("could not revoke from 1 of 200 security groups (the others were handled): "
+    assert result["msg"].startswith("could not revoke from 1 of 12 security groups (the others were handled): "
                                     "%s: access denied: ec2:RevokeSecurityGroupEgress on %s" % (denied, denied))
-    assert result["totals"] == {"groups": 200, "changed_groups": 199, "revoked_rules": 199, "failed_groups": 1}
+    assert result["totals"] == {"groups": 12, "changed_groups": 11, "revoked_rules": 11, "failed_groups": 1}
     failed = [group for group in result["groups"] if group.get("failed")]
     assert [group["group_id"] for group in failed] == [denied] and "access denied" in failed[0]["msg"]
     assert allow_all_rules(ec2, denied)
@@ -147,7 +156,7 @@ def test_a_group_deleted_meanwhile_is_reported_and_the_rest_done(ec2, fleet, mon
     result = run_module(filters={"tag:env": "prod"}, **ALL_TO_ANYWHERE)
     assert result["failed"] is True
     assert "%s: ec2:RevokeSecurityGroupEgress on %s failed: InvalidGroup.NotFound" % (gone, gone) in result["msg"]
-    assert result["totals"]["changed_groups"] == 199
+    assert result["totals"]["changed_groups"] == GROUPS - 1
 
 
 def test_bulk_revoke_all_needs_confirmation(ec2, fleet, api_calls, run_module):
@@ -202,8 +211,10 @@ def test_destination_group_name_resolves_in_each_groups_own_vpc(ec2, run_module)
 
 
 def test_describe_calls_take_200_groups_each(ec2, api_calls, run_module):
-    vpc_id, _group_ids = seed_fleet(ec2, 450)
-    result = run_module(filters={"vpc-id": vpc_id}, protocol="tcp", port=443, cidr="10.0.0.0/8")
-    assert result["totals"]["revoked_rules"] == 450
+    # Each group has the allow-all rule of a new group: no more is needed to count the calls.
+    vpc_id, _group_ids = seed_fleet(ec2, 450, https_every=1000)
+    result = run_module(filters={"vpc-id": vpc_id}, check_mode=True, **ALL_TO_ANYWHERE)
+    # The VPC's default group is the 451st.
+    assert result["totals"]["revoked_rules"] == 451
     describes = calls_to(api_calls, "DescribeSecurityGroupRules")
     assert [len(params["Filters"][0]["Values"]) for params in describes] == [200, 200, 51]

@@ -96,11 +96,11 @@ def test_one_group_is_journaled_too(ec2, fleet, tmp_path, run_module):
 
 
 @pytest.mark.parametrize("args, message", [
-    (dict(revoke_rate=0), "revoke_rate 0 is not a positive number of revokes per second, such as 5 or 0.5"),
-    (dict(revoke_rate=-2.5), "revoke_rate -2.5 is not a positive number of revokes per second, such as 5 or 0.5"),
-    (dict(revoke_rate="nan"), "revoke_rate 'nan' is not a positive number of revokes per second, such as 5 or 0.5"),
-    (dict(revoke_rate="fast"), "revoke_rate 'fast' is not a positive number of revokes per second, such as 5 or 0.5"),
-    (dict(revoke_rate=True), "revoke_rate True is not a positive number of revokes per second, such as 5 or 0.5"),
+    (dict(revoke_rate=0), "revoke_rate 0 is not a positive number of write calls per second, such as 5 or 0.5"),
+    (dict(revoke_rate=-2.5), "revoke_rate -2.5 is not a positive number of write calls per second, such as 5 or 0.5"),
+    (dict(revoke_rate="nan"), "revoke_rate 'nan' is not a positive number of write calls per second, such as 5 or 0.5"),
+    (dict(revoke_rate="fast"), "revoke_rate 'fast' is not a positive number of write calls per second, such as 5 or 0.5"),
+    (dict(revoke_rate=True), "revoke_rate True is not a positive number of write calls per second, such as 5 or 0.5"),
     (dict(journal="/nonexistent-netguard/journal.jsonl"),
      "journal '/nonexistent-netguard/journal.jsonl' cannot be written: its directory '/nonexistent-netguard' does "
      "not exist"),

@@ -144,7 +144,7 @@ def test_info_across_regions_reports_an_id_found_nowhere_and_a_name_found_twice(
     (dict(regions=["all", "us-east-1"]), "regions[0] 'all' cannot be combined with region names"),
     (dict(regions=[1]), "regions[0] 1 is not an AWS region name"),
 ])
-def test_bad_regions_fail_before_any_call(api_calls, run_module, fleets, args, message):
+def test_bad_regions_fail_before_any_call(api_calls, run_module, ec2, args, message):
     result = run_module(filters={"tag:fleet": "blue"}, **dict(ALL_TO_ANYWHERE, **args))
     assert result["failed"] is True and result["msg"].startswith(message), result["msg"]
     assert api_calls == []

@@ -125,7 +125,7 @@ def test_bulk_result_and_the_report_json_restore_every_group(ec2, vpc, run_modul
     ({"revoked": {"groups": [{"group_id": "sg-1"}]}}, "revoked.groups[0].group_id 'sg-1'"),
     ({"revoked": {"group_id": "sg-0123456789abcdef0", "revoked_ip_permissions": [{"IpProtocol": "tcp"}]}},
      "revoked.revoked_ip_permissions[0]"),
-    ({"journal": "/nonexistent-netguard/j.jsonl"}, "journal '/nonexistent-netguard/j.jsonl' cannot be read"),
+    ({"from_journal": "/nonexistent-netguard/j.jsonl"}, "from_journal '/nonexistent-netguard/j.jsonl' cannot be read"),
     ({"group_id": "sg-0123456789abcdef0",
       "ip_permissions": [{"IpProtocol": "tcp", "FromPort": 1, "ToPort": 2, "UserIdGroupPairs": [{"GroupName": "db"}]}]},
      "ip_permissions[0].user_id_group_pairs[0].group_name 'db'"),
@@ -155,12 +155,12 @@ def test_a_journal_restores_its_run_and_a_killed_runs_open_intents(ec2, vpc, run
         handle.writelines(lines + ['{"type": "intent", "run": "torn'])
     del api_calls[:]
 
-    result = restore(run_module, journal=killed)
+    result = restore(run_module, from_journal=killed)
 
     assert result["totals"]["restored_rules"] == 4 and result["totals"]["groups"] == 4
     assert dict((group_id, identities(ec2, group_id)) for group_id in group_ids) == before
     assert [name for name, _params in api_calls].count("AuthorizeSecurityGroupEgress") == 4, "check-mode intents skipped"
-    again = restore(run_module, journal=revoked["journal"])
+    again = restore(run_module, from_journal=revoked["journal"])
     assert again["changed"] is False and again["totals"]["already_present"] == 4
 
 
@@ -168,6 +168,6 @@ def test_a_journal_run_that_is_not_in_the_file_is_refused(ec2, vpc, run_module, 
     journal = str(tmp_path / "journal.jsonl")
     run_module(filters={"vpc-id": vpc}, protocol="all", cidr="0.0.0.0/0", journal=journal, check_mode=True)
     del api_calls[:]
-    result = restore(run_module, journal={"path": journal, "run": "0" * 32})
-    assert result["failed"] and "journal.run '%s' is not a run of the journal" % ("0" * 32) in result["msg"]
+    result = restore(run_module, from_journal={"path": journal, "run": "0" * 32})
+    assert result["failed"] and "from_journal.run '%s' is not a run of the journal" % ("0" * 32) in result["msg"]
     assert api_calls == []

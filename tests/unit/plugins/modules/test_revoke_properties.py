@@ -12,7 +12,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.netguard.aws.plugins.module_utils.matching import match_egress_rules
+from ansible_collections.netguard.aws.plugins.module_utils.selector import select
 from ansible_collections.netguard.aws.plugins.module_utils.request import parse_revoke_request
 from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import MODULE_KWARGS
@@ -222,10 +222,9 @@ def module_selection(api_rules_, arguments):
     """The rule IDs the module's own validation, parsing and matching select."""
     validation = ArgumentSpecValidator(**MODULE_KWARGS).validate(dict(arguments))
     assert not validation.error_messages, (arguments, validation.error_messages)
-    request = parse_revoke_request(validation.validated_parameters)
+    request, _warnings = parse_revoke_request(validation.validated_parameters)
     described = [DescribedRule(api_rule) for api_rule in api_rules_]
-    match = match_egress_rules(GROUP, described, request.rule_ids, request.rules, request.revoke_all)
-    return set(rule.rule_id for rule in match.matched)
+    return set(rule.rule_id for rule in select(GROUP, described, request.change.selector).taken)
 
 
 @st.composite

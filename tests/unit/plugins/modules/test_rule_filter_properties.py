@@ -12,8 +12,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.netguard.aws.plugins.module_utils.matching import match_egress_rules
-from ansible_collections.netguard.aws.plugins.module_utils.predicates import stale_rule_ids
+from ansible_collections.netguard.aws.plugins.module_utils.selector import Facts, select, stale_rule_ids
 from ansible_collections.netguard.aws.plugins.module_utils.request import parse_revoke_request
 from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import MODULE_KWARGS
@@ -214,12 +213,10 @@ def keep_lists(draw, rule_ids, **predicate_options):
 def module_selection(api_rules, group_id, arguments, stale_groups=()):
     validation = ArgumentSpecValidator(**MODULE_KWARGS).validate(dict(arguments))
     assert not validation.error_messages, (arguments, validation.error_messages)
-    request = parse_revoke_request(validation.validated_parameters)
+    request, _warnings = parse_revoke_request(validation.validated_parameters)
     described = [DescribedRule(api_rule) for api_rule in api_rules]
-    match = match_egress_rules(group_id, described, request.rule_ids, request.rules, request.revoke_all,
-                               [request.rule_filters] if request.rule_filters else [], request.keep,
-                               stale_rule_ids(described, stale_groups))
-    return set(rule.rule_id for rule in match.matched)
+    selection = select(group_id, described, request.change.selector, Facts(stale_rule_ids(described, stale_groups)))
+    return set(rule.rule_id for rule in selection.taken)
 
 
 def stale_groups_for(api_rules, stale_ids):

@@ -5,7 +5,7 @@ from botocore.client import BaseClient
 
 from ansible_collections.netguard.aws.plugins.modules import ec2_security_group_egress_info
 
-from ....support.seed import egress_rules, label_of, seed_fleet, seed_web_group
+from ....support.seed import egress_rules, egress_rules_by_group, label_of, seed_fleet, seed_web_group
 
 DESCRIBE_RULES = "DescribeSecurityGroupRules"
 REVOKE = "RevokeSecurityGroupEgress"
@@ -152,7 +152,9 @@ def test_a_fleet_of_200_groups_keeps_the_bulk_call_counts(ec2, api_calls, run_mo
     result = run_module(filters={"tag:env": "prod"}, rule_filters={"destination_covers": ["0.0.0.0/0", "::/0"]},
                         keep=[{"protocol": "tcp", "allows_port": 443}])
     assert result["totals"] == {"groups": 200, "changed_groups": 200, "revoked_rules": 200, "failed_groups": 0}
-    assert all(labels(ec2, group_id) == {"tcp-443-10.0.0.0/8"} for group_id in group_ids)
+    after = egress_rules_by_group(ec2)
+    assert all(set(label_of(rule) for rule in after.get(group_id, {}).values()) == {"tcp-443-10.0.0.0/8"}
+               for group_id in group_ids)
     assert all(group["kept"] == [] for group in result["groups"])
     # One describe pass (the groups, then their rules: 200 groups a call), one revoke per changed group.
     assert operations(api_calls) == ["DescribeSecurityGroups", DESCRIBE_RULES] + [REVOKE] * 200

@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Stage 3 of the pipeline: what a task does to one group, decided from what was read. Pure: no AWS calls."""
+
+from collections import namedtuple
+
+from ansible_collections.netguard.aws.plugins.module_utils.formatting import protocol_and_ports
+from ansible_collections.netguard.aws.plugins.module_utils.selector import (
+    Facts,
+    egress_rules_of,
+    for_vpc,
+    present,
+    select,
+    stale_rule_ids,
+)
+
+
+class GroupPlan(namedtuple("GroupPlan", ["group", "region", "described", "change", "stale_groups", "taken", "remove",
+                                         "kept", "unmatched", "add", "present", "warnings", "affected"])):
+    """One group's plan: its rules as described, and the change resolved for its VPC (kept to plan again).
+
+    ``taken``: the egress rules the selector takes, after ``keep``; ``remove``: those that go (all of them, unless the
+    task only lists them); ``kept``: ``(rule, keep_item)``; ``unmatched``: what the selector named and did not find;
+    ``add``: ``RestoreRule``s the group lacks; ``present``: the group's rules that are the others; ``affected``: with
+    ``impact``, the network interfaces behind the group (``reading.with_affected_interfaces``).
+    """
+
+    __slots__ = ()
+
+    @property
+    def changes(self):
+        return bool(self.remove or self.add)
+
+    @property
+    def before(self):
+        return egress_rules_of(self.group["GroupId"], self.described)
+
+
+def plan_group(target, region, described, change, ids_by_name=None, stale_groups=()):
+    """The ``GroupPlan`` of a ``TargetGroup``: ``change`` (the request's), with destination group names resolved in
+    the group's VPC (``{(vpc_id, name): group_id}``) and the group's own additions."""
+    selector = change.selector
+    if selector is not None:
+        selector = for_vpc(selector, ids_by_name or {}, target.group.get("VpcId"))
+    resolved = change._replace(selector=selector, additions=tuple(change.additions) + tuple(target.additions))
+    return _planned(target.group, region, described, resolved, stale_groups)
+
+
+def plan_again(plan, described):
+    """The plan of the same group and change, from its rules described again."""
+    return _planned(plan.group, plan.region, described, plan.change, plan.stale_groups)
+
+
+def _planned(group, region, described, change, stale_groups):
+    group_id = group["GroupId"]
+    taken, kept, unmatched, warnings = [], [], [], []
+    if change.selector is not None:
+        selection = select(group_id, described, change.selector, Facts(stale_rule_ids(described, stale_groups)))
+        taken, kept, unmatched, warnings = selection.taken, selection.kept, selection.unmatched, list(selection.warnings)
+    before = egress_rules_of(group_id, described)
+    add, found = [], []
+    for item in change.additions:
+        hits = present(item.requested, before)
+        if not hits:
+            add.append(item)
+            continue
+        found.append(hits[0])
+        if hits[0].description != item.requested.description:
+            warnings.append("%s already has %s -> %s (%s), with description %s where the input has %s: left as it is"
+                            % (group_id, protocol_and_ports(hits[0].rule), hits[0].rule.destination, hits[0].rule_id,
+                               _text(hits[0].description), _text(item.requested.description)))
+    return GroupPlan(group, region, described, change, stale_groups, taken, taken if change.removes else [], kept,
+                     unmatched, add, found, warnings, None)
+
+
+def _text(description):
+    return "none" if description is None else '"%s"' % description

@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the netguard.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Stage 2 of the pipeline: one batched read of what the plans of a region need, and nothing more.
+
+The rules of every target group (``DescribeSecurityGroupRules`` takes 200 groups a
+call, 1,000 rules a page, or the whole region at once), and only what the selector
+asks for: the IDs of destination groups given by name (one ``DescribeSecurityGroups``
+for every name and VPC), which rules are stale (one ``DescribeStaleSecurityGroups``
+per VPC). After planning, ``affected_interfaces`` reads the network interfaces behind
+the groups that change, for ``impact``.
+"""
+
+from collections import namedtuple
+
+from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
+from ansible_collections.netguard.aws.plugins.module_utils.impact import affected_interfaces
+from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
+from ansible_collections.netguard.aws.plugins.module_utils.selector import group_names, needs_stale
+from ansible_collections.netguard.aws.plugins.module_utils.targets import verified
+
+Snapshot = namedtuple("Snapshot", ["groups", "described", "ids_by_name", "stale_groups"])
+Snapshot.__doc__ = """What a region's plans are made from: the target groups (``TargetGroup``s, ``exists`` known),
+``{group_id: [DescribedRule]}``, ``{(vpc_id, name): group_id}`` and the
+``StaleSecurityGroupSet``."""
+
+
+def read(api, groups, selector, whole_region=False):
+    """The ``Snapshot`` of ``groups`` (``TargetGroup``s) for ``selector`` (None: nothing is selected). Destination
+    group names and stale references need the groups' VPCs: ``targets.target_groups`` described them.
+
+    ``whole_region``: the groups are every group of the region, so their rules are read in one go. A group named
+    by ID that turns out to have no rule at all is looked up (``targets.verified``), to tell an empty group from a
+    missing one.
+    """
+    ids_by_name, stale_groups = {}, []
+    if selector is not None and groups:
+        vpc_ids = set(target.group.get("VpcId") for target in groups if target.exists)
+        ids_by_name = destination_ids_by_name(api, group_names(selector), vpc_ids)
+        if needs_stale(selector):
+            stale_groups = api.stale_security_groups(vpc_ids)
+    described = dict((target.group["GroupId"], []) for target in groups)
+    if groups:
+        for api_rule in api.security_group_rules(None if whole_region else list(described)):
+            # Whole-region reads can include a group created after the groups were listed.
+            if api_rule.get("GroupId") in described:
+                described[api_rule["GroupId"]].append(DescribedRule(api_rule))
+        # A group with rules exists; only one without any needs looking up.
+        groups = verified(api, [target._replace(exists=True) if described[target.group["GroupId"]] else target
+                                for target in groups])
+    return Snapshot(groups, described, ids_by_name, stale_groups)
+
+
+def destination_ids_by_name(api, names, vpc_ids):
+    """``{(vpc_id, name): group_id}`` for the named groups in these VPCs, in one lookup.
+
+    A name that no group has in any of the VPCs is an error naming it.
+    """
+    if not names:
+        return {}
+    vpc_ids = sorted(vpc_id for vpc_id in vpc_ids if vpc_id)
+    groups = api.security_groups([{"Name": "group-name", "Values": sorted(names)},
+                                  {"Name": "vpc-id", "Values": vpc_ids}])
+    ids_by_name = dict(((group.get("VpcId"), group["GroupName"]), group["GroupId"]) for group in groups
+                       if group["GroupName"] in names)
+    unknown = sorted(set(names) - set(name for _vpc_id, name in ids_by_name))
+    if unknown:
+        where = vpc_ids[0] if len(vpc_ids) == 1 else "any of the %d VPCs of the selected groups" % len(vpc_ids)
+        raise NetguardAwsError("destination group %s: no security group has that name in %s; give its sg- ID instead"
+                               % (", ".join(quoted(name) for name in unknown), where))
+    return ids_by_name
+
+
+def with_affected_interfaces(api, plans):
+    """``plans`` with ``affected``, the network interfaces behind each group that changes: one
+    ``DescribeNetworkInterfaces`` per 200 such groups, none when nothing changes."""
+    changing = [plan.group["GroupId"] for plan in plans if plan.changes]
+    if not changing:
+        return plans
+    interfaces = api.network_interfaces(changing)
+    return [plan._replace(affected=affected_interfaces(plan.group["GroupId"], interfaces)) if plan.changes else plan
+            for plan in plans]
