@@ -29,6 +29,10 @@ def _collection_path():
 if not os.path.realpath(COLLECTION_ROOT).endswith(os.path.join("ansible_collections", "netguard", "aws")):
     sys.path.insert(0, _collection_path())
 
+# moto's in-process EC2 (mock_aws), like moto_server (support/endpoint.py), without the catalogue of public AMIs
+# that each region's EC2 would load again after every reset; no test uses it.
+os.environ.update(support_endpoint.MOTO_SETTINGS)
+
 
 @pytest.fixture(scope="session")
 def work_dir(tmp_path_factory):

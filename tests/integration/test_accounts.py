@@ -2,7 +2,9 @@
 
 moto keeps each account apart: ``AssumeRole`` into ``arn:aws:iam::<account>:role/<name>`` returns keys
 that act in that account, and profiles with ``role_arn`` and ``source_profile`` reach it when
-``AWS_ENDPOINT_URL`` points STS (and EC2) at the endpoint.
+``AWS_ENDPOINT_URL`` points STS (and EC2) at the endpoint. Each test runs on both execution paths in
+turn, on one seed (an account-region costs moto a default VPC): the rules the first path removed are
+put back before the second.
 """
 
 import json
@@ -13,6 +15,7 @@ import boto3
 import pytest
 
 from ..support.endpoint import ACCESS_KEY, REGION, SECRET_KEY, ansible_environment
+from ..support.playbooks import PATHS
 from ..support.seed import egress_rules, seed_fleet
 
 pytestmark = pytest.mark.integration
@@ -93,6 +96,15 @@ def organisation(endpoint, work_dir):
     return groups, inventory, environment
 
 
+def put_back(groups):
+    """The allow-all rule again in every inventory account's groups, as seeded."""
+    for (account, _region), (ec2, group_ids) in groups.items():
+        if account in ACCOUNTS:
+            for group_id in group_ids:
+                ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[
+                    {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+
 def check_organisation(groups, results_dir):
     """Every inventory account's rules went in both regions, and nothing else anywhere."""
     for (account, region), (ec2, group_ids) in groups.items():
@@ -109,41 +121,50 @@ def check_organisation(groups, results_dir):
             (region, group_id) for region in REGIONS for group_id in groups[(account, region)][1])
 
 
-def test_one_play_over_five_accounts_in_two_regions(ansible, organisation, work_dir, execution_path):
+def test_one_play_over_five_accounts_in_two_regions(ansible, organisation, work_dir):
     groups, inventory, aws_environment = organisation
     playbook = os.path.join(work_dir, "organisation.yml")
     with open(playbook, "w") as handle:
         handle.write(PLAYBOOK)
-    results_dir = os.path.join(work_dir, "org-results-%s" % execution_path)
-    os.makedirs(results_dir, exist_ok=True)
-    journal = os.path.join(results_dir, "journal.jsonl")
+    for path, execution_path in PATHS.items():
+        results_dir = os.path.join(work_dir, "org-results-%s" % path)
+        os.makedirs(results_dir, exist_ok=True)
+        journal = os.path.join(results_dir, "journal.jsonl")
 
-    completed = ansible("ansible-playbook", "-i", inventory, "--forks", "5", playbook, "-e",
-                        json.dumps({"results_dir": results_dir, "journal": journal}),
-                        aws_environment=aws_environment, in_process=execution_path)
+        completed = ansible("ansible-playbook", "-i", inventory, "--forks", "5", playbook, "-e",
+                            json.dumps({"results_dir": results_dir, "journal": journal}),
+                            aws_environment=aws_environment, in_process=execution_path)
 
-    assert completed.returncode == 0, completed.stdout
-    check_organisation(groups, results_dir)
-    with open(journal) as handle:
-        lines = [json.loads(line) for line in handle]
-    assert sum(1 for line in lines if line["type"] == "run") == len(ACCOUNTS), "five hosts shared one journal"
-    assert sorted(set((line["account"], line["region"]) for line in lines if line["type"] == "intent")) == sorted(
-        (account, region) for account in ACCOUNTS for region in REGIONS)
+        assert completed.returncode == 0, completed.stdout
+        check_organisation(groups, results_dir)
+        with open(journal) as handle:
+            lines = [json.loads(line) for line in handle]
+        assert sum(1 for line in lines if line["type"] == "run") == len(ACCOUNTS), "five hosts shared one journal"
+        assert sorted(set((line["account"], line["region"]) for line in lines if line["type"] == "intent")) == sorted(
+            (account, region) for account in ACCOUNTS for region in REGIONS)
+        put_back(groups)
 
 
 SLICES = ["account-1:account-2", "account-3:account-4", "account-5"]
 
 
 def test_three_sliced_runner_jobs_revoke_every_account_exactly_once(organisation, collections_path, work_dir,
-                                                                    monkeypatch, execution_path):
+                                                                    monkeypatch):
     groups, inventory, aws_environment = organisation
-    results_dir = os.path.join(work_dir, "org-results-sliced-%s" % execution_path)
-    os.makedirs(results_dir, exist_ok=True)
     environment = ansible_environment(collections_path, work_dir, **aws_environment)
     monkeypatch.setenv("PATH", environment["PATH"])
+    for path, execution_path in PATHS.items():
+        sliced_runs(groups, inventory, environment, work_dir, path, execution_path)
+        put_back(groups)
+
+
+def sliced_runs(groups, inventory, environment, work_dir, path, execution_path):
+    """Three slices of the inventory at once, each an ansible-runner job; each account handled by exactly one."""
+    results_dir = os.path.join(work_dir, "org-results-sliced-%s" % path)
+    os.makedirs(results_dir, exist_ok=True)
     runners = {}
     for limit in SLICES:
-        private_data_dir = os.path.join(work_dir, "slice-%s-%s" % (limit.replace(":", "-"), execution_path))
+        private_data_dir = os.path.join(work_dir, "slice-%s-%s" % (limit.replace(":", "-"), path))
         os.makedirs(os.path.join(private_data_dir, "project"), exist_ok=True)
         with open(os.path.join(private_data_dir, "project", "organisation.yml"), "w") as handle:
             handle.write(PLAYBOOK)

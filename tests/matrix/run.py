@@ -3,7 +3,7 @@
 Per release, in a virtual environment of its own under ``.matrix/`` (made once and kept until
 the release or the test requirements change): ``ansible-test sanity`` with that release's
 ansible-test, the unit tests, and, where the list says so, the integration suite on both
-execution paths (with the secrets tests). Once, on the newest release that runs integration, the
+execution paths (with the secrets and interruption tests). Once, on the newest release that runs integration, the
 module path also runs under an older module Python than the controller's. What cannot run is
 reported as skipped, by name, with the reason. Ends with a table of times and test counts and
 one ``N passed, N failed, N skipped`` line; exits non-zero when anything failed.
@@ -28,7 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WORK = os.path.join(ROOT, ".matrix")
 REQUIREMENTS = [os.path.join(ROOT, name) for name in ("requirements.txt", "requirements-test.txt")]
 UNITS = ["tests/unit"]
-INTEGRATION = ["tests/integration", "tests/reliability/test_secrets.py"]
+INTEGRATION = ["tests/integration", "tests/reliability/test_secrets.py", "tests/reliability/test_interrupt.py"]
 # The module path under an older Python than the controller's: the oldest module Python of every
 # release that runs integration from 2.20 on.
 OLD_MODULE_PYTHON = "3.9"

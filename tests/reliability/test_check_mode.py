@@ -1,4 +1,12 @@
-"""Check mode never mutates: every integration scenario, run with --check on both paths."""
+"""Check mode never mutates: every integration scenario, run with --check.
+
+A representative set runs on both execution paths (a single group with check and diff, bulk, regions); the
+rest on the in-process path, which shares all of the code below the validation that the module
+path adds (and which the hostile-input corpus checks on both paths).
+
+Targets run side by side, one play each in one playbook, each on a seed of its own; each target's calls are those
+its play made (PlayMarks).
+"""
 
 import os
 
@@ -7,45 +15,81 @@ import pytest
 from ..support.fault_proxy import FaultProxy
 from ..support.normalise import endpoint_state, id_labels
 from ..support.playbooks import (
-    FLEET_TAG,
+    CONNECTION_TARGETS,
+    FLEET_REGIONS,
     FLEET_TARGETS,
     OWN_SEED_TARGETS,
+    PATHS,
     SCENARIOS,
-    connection_for,
+    PlayMarks,
+    connections_for,
     proxy_answers,
-    run_target,
-    seed_own_target,
+    run_plays,
+    seed_target,
 )
-from ..support.seed import seed_fleet, seed_web_group
 
 pytestmark = pytest.mark.integration
 
+EVERY_TARGET = sorted(list(SCENARIOS) + list(FLEET_TARGETS) + list(OWN_SEED_TARGETS))
+ON_BOTH_PATHS = ("check_diff_idempotent", "bulk_revoke", "multi_region")
+# default_group_lockdown selects every default group of the region, so it has a region to itself; the connection
+# targets need an environment of their own (connections_for). The rest share one.
+APART = ("default_group_lockdown",)
 
-def seeded_for(target, endpoint):
+
+def playbooks_for(targets):
+    """``targets`` in the groups that each run as one playbook, by name."""
+    groups = {
+        "connection_settings": [target for target in targets if target in CONNECTION_TARGETS],
+        "shared_region": [target for target in targets if target not in CONNECTION_TARGETS and target not in APART],
+    }
+    groups.update((target, [target]) for target in targets if target in APART)
+    return dict((name, group) for name, group in groups.items() if group)
+
+
+PLAYBOOKS = {"in-process": playbooks_for(EVERY_TARGET), "module": playbooks_for(ON_BOTH_PATHS)}
+RUNS = [(path, name) for path, playbooks in PLAYBOOKS.items() for name in sorted(playbooks)]
+
+
+def group_ids(variables):
+    """Every security group ID among a target's variables."""
+    if isinstance(variables, dict):
+        return set().union(*[group_ids(value) for value in variables.values()])
+    if isinstance(variables, list):
+        return set().union(*[group_ids(value) for value in variables])
+    return set([variables]) if isinstance(variables, str) and variables.startswith("sg-") else set()
+
+
+def test_every_target_runs_in_check_mode():
+    assert sorted(target for group in PLAYBOOKS["in-process"].values() for target in group) == EVERY_TARGET
+    assert sorted(target for group in PLAYBOOKS["module"].values() for target in group) == sorted(ON_BOTH_PATHS)
+
+
+@pytest.mark.parametrize("path, name", RUNS)
+def test_scenarios_in_check_mode_change_nothing(path, name, ansible, work_dir, endpoint, figures):
+    targets = PLAYBOOKS[path][name]
     endpoint.reset()
     ec2 = endpoint.client()
-    if target in FLEET_TARGETS:
-        _vpc_id, group_ids = seed_fleet(ec2, 20, tags={"fleet": FLEET_TAG})
-        return ec2, {"fleet_tag": FLEET_TAG, "group_count": 20, "denied_group_id": group_ids[7]}
-    if target in OWN_SEED_TARGETS:
-        return ec2, seed_own_target(target, ec2, endpoint)
-    return ec2, seed_web_group(ec2)
-
-
-@pytest.mark.parametrize("target", sorted(list(SCENARIOS) + list(FLEET_TARGETS) + list(OWN_SEED_TARGETS)))
-def test_a_scenario_in_check_mode_changes_nothing(target, ansible, work_dir, endpoint, execution_path, figures):
-    ec2, ids = seeded_for(target, endpoint)
-    labels = id_labels(ec2)
-    before = endpoint_state(ec2, labels)
-    with FaultProxy(endpoint.url, proxy_answers(target, ids)) as recorder:
-        connection_variables, aws_environment = connection_for(target, recorder.url, work_dir)
-        variables = dict(ids, output_dir=os.path.join(work_dir, "check-mode"), **connection_variables)
-        output = run_target(ansible, work_dir, target, variables, "--check", "--diff", in_process=execution_path,
-                            aws_environment=aws_environment)
+    ids = dict((target, seed_target(target, ec2, endpoint)) for target in targets)
+    clients = [endpoint.client(region) for region in FLEET_REGIONS]
+    labels = [id_labels(client) for client in clients]
+    before = [endpoint_state(client, region_labels) for client, region_labels in zip(clients, labels)]
+    output_dir = os.path.join(work_dir, "check-mode-%s-%s" % (path, name))
+    with FaultProxy(endpoint.url, proxy_answers(targets, ids)) as recorder, PlayMarks(recorder) as marks:
+        connection_variables, aws_environment = connections_for(targets, recorder.url, work_dir)
+        plays = [(target, dict(ids[target], output_dir=output_dir, **connection_variables[target])) for target in targets]
+        output = run_plays(ansible, work_dir, "check-mode-%s-%s" % (path, name), plays, marks, "--check", "--diff",
+                           in_process=PATHS[path], aws_environment=aws_environment)
+        requests = marks.requests_by_target()
     assert "Traceback" not in output
-    assert endpoint_state(ec2, labels) == before
+    assert [endpoint_state(client, region_labels) for client, region_labels in zip(clients, labels)] == before
     revokes = recorder.calls("RevokeSecurityGroupEgress")
     assert all(call.get("DryRun") == "true" for call in revokes), "every revoke call carried DryRun=true"
-    assert not os.path.exists(os.path.join(work_dir, "check-mode")), "no file written in check mode"
-    figures("check_mode", target=target, path="in-process" if execution_path else "module", revoke_calls=len(revokes),
-            dry_run_calls=sum(1 for call in revokes if call.get("DryRun") == "true"), state_changed=False)
+    assert not os.path.exists(output_dir), "no file written in check mode"
+    assert sorted(requests) == sorted(targets)
+    for target in targets:
+        revokes = [call for call in requests[target] if call.get("Action") == "RevokeSecurityGroupEgress"]
+        # Each call counted for the target is one on its own groups.
+        assert set(call["GroupId"] for call in revokes) <= group_ids(ids[target]), target
+        figures("check_mode", target=target, path=path, revoke_calls=len(revokes),
+                dry_run_calls=sum(1 for call in revokes if call.get("DryRun") == "true"), state_changed=False)

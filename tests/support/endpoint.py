@@ -29,6 +29,15 @@ def _free_port():
         return probe.getsockname()[1]
 
 
+# moto's settings for the tests: no catalogue of public AMIs in each region's EC2 (every reset would load it again),
+# which no test uses; an instance may still be started from any image ID.
+MOTO_SETTINGS = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
+
+
+def moto_environment():
+    return dict(os.environ, **MOTO_SETTINGS)
+
+
 class MotoServer:
     """``moto_server`` on a free loopback port for the life of a ``with`` block."""
 
@@ -42,7 +51,7 @@ class MotoServer:
         self.url = "http://127.0.0.1:%d" % port
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen([tool("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                                            stdout=log, stderr=subprocess.STDOUT)
+                                            stdout=log, stderr=subprocess.STDOUT, env=moto_environment())
         deadline = time.monotonic() + 30
         while True:
             try:

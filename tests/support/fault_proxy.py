@@ -5,7 +5,9 @@ denial for one group, throttling, an API moto lacks) at the HTTP layer, where bo
 sees real responses.
 """
 
+import re
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -60,12 +62,14 @@ class Canned(Fault):
 
 # What EC2 answers when a bucket is empty.
 THROTTLED = Fault({}, "RequestLimitExceeded", "Request limit exceeded.", status=503)
+_REGION = re.compile(r"Credential=[^/]+/[^/]+/([^/]+)/")
 
 
 class FaultProxy:
     """``with FaultProxy(upstream_url, faults) as proxy``: use ``proxy.url`` as the EC2 endpoint.
 
-    ``throttling``: a ``ThrottlingModel`` whose empty buckets answer ``RequestLimitExceeded``.
+    ``throttling``: a ``ThrottlingModel`` whose empty buckets answer ``RequestLimitExceeded``. ``timeline`` lists
+    ``(when, action, region, answered with an error)`` for every request, in the order they arrived.
     """
 
     def __init__(self, upstream_url, faults=(), throttling=None):
@@ -73,6 +77,7 @@ class FaultProxy:
         self.faults = list(faults)
         self.throttling = throttling
         self.requests = []
+        self.timeline = []
         self._lock = threading.Lock()
         proxy = self
 
@@ -85,6 +90,10 @@ class FaultProxy:
                     fault = next((fault for fault in proxy.faults if fault.applies(parameters)), None)
                 if fault is None and proxy.throttling is not None and not proxy.throttling.admit(parameters, self.headers):
                     fault = THROTTLED
+                region = _REGION.search(self.headers.get("Authorization", ""))
+                with proxy._lock:
+                    proxy.timeline.append((time.monotonic(), parameters.get("Action"), region and region.group(1),
+                                           fault is not None))
                 if fault is not None:
                     if fault.before is not None:
                         fault.before()

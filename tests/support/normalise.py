@@ -15,8 +15,9 @@ def id_labels(ec2):
     labels = {}
     for index, vpc in enumerate(ec2.describe_vpcs()["Vpcs"]):
         labels[vpc["VpcId"]] = "vpc#%d" % index
-    for prefix_list in ec2.describe_managed_prefix_lists()["PrefixLists"]:
-        labels[prefix_list["PrefixListId"]] = "pl:%s" % prefix_list["PrefixListName"]
+    # Seeds of several targets in one region make prefix lists of the same name.
+    for index, prefix_list in enumerate(ec2.describe_managed_prefix_lists()["PrefixLists"]):
+        labels[prefix_list["PrefixListId"]] = "pl#%d:%s" % (index, prefix_list["PrefixListName"])
     for group in ec2.describe_security_groups()["SecurityGroups"]:
         labels[group["GroupId"]] = "sg:%s/%s" % (labels.get(group.get("VpcId")), group["GroupName"])
     for rule in ec2.describe_security_group_rules()["SecurityGroupRules"]:
@@ -52,6 +53,6 @@ def endpoint_state(ec2, labels):
         for rule in ec2.describe_security_group_rules()["SecurityGroupRules"])
 
 
-def call_counts(proxy):
-    """How many calls of each action (and dry runs) went through a FaultProxy."""
-    return Counter((request.get("Action"), request.get("DryRun", "false")) for request in proxy.requests)
+def call_counts(requests):
+    """How many calls of each action (and dry runs) there are among ``requests`` (those of a FaultProxy)."""
+    return Counter((request.get("Action"), request.get("DryRun", "false")) for request in requests)

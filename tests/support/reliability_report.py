@@ -103,9 +103,11 @@ def render(figures):
         "",
         "## Hostile and malformed input",
         "",
-        "%d cases in one table (`tests/reliability/corpus.py`), run as one playbook on each path. Each task "
-        "failed with a message naming the option and the value, without a traceback; the endpoint saw %d API calls "
-        "and its state did not change." % (len(CASES), sum(entry["api_calls"] for entry in corpus.values())),
+        "%d cases in one table (`tests/reliability/corpus.py`), each given to each path's own validation and parsing "
+        "(the module's `AnsibleModule`, the action plugin's in-process validation) with EC2 clients that fail any "
+        "call, and a selection of them run as a playbook on each path against the endpoint. Each case failed with a "
+        "message naming the option and the value, without a traceback; %d API calls were made." % (
+            len(CASES), sum(entry["api_calls"] for entry in corpus.values())),
         "",
         "| path | cases | failed as expected | API calls | endpoint changed |",
         "| --- | ---: | ---: | ---: | --- |",
@@ -165,8 +167,9 @@ def render(figures):
         "",
         "## Check mode never mutates",
         "",
-        "Every integration scenario, run with `--check --diff` on each path: the endpoint state was the same "
-        "afterwards, and every `RevokeSecurityGroupEgress` call carried `DryRun=true`.",
+        "Every integration scenario, run with `--check --diff` on the in-process path, and a representative set also on "
+        "the module path: the endpoint state was the same afterwards, and every `RevokeSecurityGroupEgress` call "
+        "carried `DryRun=true`.",
         "",
         "| scenario | path | revoke calls | with DryRun |",
         "| --- | --- | ---: | ---: |",
@@ -201,7 +204,8 @@ def render(figures):
                    ", ".join(str(calls) for calls in entry["calls"])) for path, entry in sorted(single.items())]
     lines += [
         "",
-        "Bulk over 1,000 groups, with throttling injected on some calls: every intended rule revoked, nothing else.",
+        "Bulk over many groups (500 in-process, 250 on the module path), with throttling injected on some calls: "
+        "every intended rule revoked, nothing else.",
         "",
         "| path | groups | throttled calls injected | rules revoked | rules lost |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -212,10 +216,13 @@ def render(figures):
         "",
         "## Interrupted runs",
         "",
-        "A bulk run with a `journal`, paced by the throttling model, and its `ansible-playbook` process group killed "
-        "once its journal names %d groups; afterwards the journal, read as its docs say (torn lines skipped, open "
-        "intents settled with one describe of their groups), is compared with the endpoint."
-        % figures["interrupt"][0]["kill_after"],
+        "A bulk run over %d groups, %d at a time, with a `journal`, and its `ansible-playbook` process group sent the "
+        "signal once the journal names %d groups. Each test asserts that fewer than %d groups lost rules in all (no "
+        "write started once the run was gone), that no process of the run was left %d seconds later, that the journal "
+        "has its `abandoned` line, and that the journal, read as its docs say (torn lines skipped, open intents settled "
+        "with one describe of their groups), matches the endpoint."
+        % tuple(figures["interrupt"][0][key] for key in ("groups", "concurrency", "kill_after", "most_changed",
+                                                         "gone_within")),
         "",
         "| signal | path | groups | removed rules the journal does not name | rules recorded as revoked but present |",
         "| --- | --- | ---: | ---: | ---: |",
