@@ -4,7 +4,7 @@ import json
 import os
 
 from harness import Bench
-from tests.support.fault_proxy import FaultProxy
+from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.seed import egress_rules, seed_fleet, seed_regional_fleets
 from tests.support.throttling_model import ThrottlingModel
 
@@ -16,6 +16,7 @@ SCALE = 4
 # 2 cores, set the pace.
 REGIONS_SCALE = 2
 GROUPS = 1000
+SPORADIC = 10
 REGION_GROUPS = 250
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"]
 PLAYBOOK = """- name: Bench
@@ -37,25 +38,35 @@ PLAYBOOK = """- name: Bench
         mode: "0600"
 """
 CONTENDERS = (
-    ("netguard.aws, adaptive pacing (the default)", "", {}),
+    ("netguard.aws, the default (botocore's `adaptive` retry mode)", "", {}),
     ("netguard.aws, `revoke_rate` at the refill rate", "        revoke_rate: %g\n" % (5 * SCALE), {}),
-    ("botocore `standard` retry mode alone", "", {"AWS_RETRY_MODE": "standard"}),
-    ("botocore `adaptive` retry mode alone", "", {"AWS_RETRY_MODE": "adaptive"}),
+    ("botocore `standard` retry mode, chosen by the user", "", {"AWS_RETRY_MODE": "standard"}),
 )
 
 
-def run(bench, tag, extra, environment, regions=None, scale=SCALE):
-    """One task through a fresh throttling model: (task seconds, totals, throttled calls)."""
+def run(bench, tag, extra, environment, regions=None, scale=SCALE, faults=None):
+    """One task through a fresh throttling model, or through ``faults`` instead: (task seconds, totals, throttled
+    calls)."""
     model = ThrottlingModel(scale)
     totals_file = os.path.join(bench.work_dir, "totals.json")
     if regions:
         extra += "        regions: %s\n" % json.dumps(regions)
-    with FaultProxy(bench.endpoint.url, throttling=model) as proxy:
+    with FaultProxy(bench.endpoint.url, faults or (), throttling=None if faults else model) as proxy:
         env = bench.environment(AWS_URL=proxy.url, **environment)
         seconds, _wall = bench.run_playbook(PLAYBOOK % {"tag": tag, "extra": extra}, {"totals_file": totals_file}, env)
     with open(totals_file) as handle:
         totals = json.load(handle)
-    return seconds[0], totals, model.throttled_calls()
+    return seconds[0], totals, sum(fault.hits for fault in faults) if faults else model.throttled_calls()
+
+
+def sporadic(bench, environment):
+    """The task over GROUPS groups, without a bucket to run out of: SPORADIC revokes throttled once each, as when
+    another tool's burst meets it now and then."""
+    bench.endpoint.reset()
+    _vpc_id, group_ids = seed_fleet(bench.endpoint.client(), GROUPS, tags={"fleet": "sporadic"})
+    faults = [Fault({"Action": "RevokeSecurityGroupEgress", "GroupId": group_id}, "RequestLimitExceeded",
+                    "Request limit exceeded.", status=503, times=1) for group_id in group_ids[::GROUPS // SPORADIC]]
+    return run(bench, "sporadic", "", environment, faults=faults)
 
 
 def one_region(bench, extra, environment):
@@ -96,7 +107,7 @@ def measure(bench):
               % (label, seconds, seconds / bound, totals["failed_groups"], left, throttled), flush=True)
     one, _totals, _throttled = regions(bench, REGIONS[:1])
     four, four_totals, _throttled = regions(bench, REGIONS)
-    lines += ["", "Regions side by side: the same task (adaptive pacing) over %d groups in 1 region, then %d groups in "
+    lines += ["", "Regions side by side: the same task (the default pacing) over %d groups in 1 region, then %d groups in "
               "each of %d regions (`regions`), each region with its own buckets, time running %d times faster than "
               "EC2's (10 revokes a second per region, so that the buckets, not the 2 cores, set the pace): %.1f s and "
               "%.1f s, **%.2fx**, with %d failed groups."
@@ -104,6 +115,22 @@ def measure(bench):
                  four_totals["failed_groups"]), ""]
     print("regions: 1 x %d in %.1f s, %d x %d in %.1f s (%.2fx)" % (REGION_GROUPS, one, len(REGIONS), REGION_GROUPS,
                                                                     four, four / one), flush=True)
+    lines += ["Throttles now and then: the same task over %d groups with no bucket to run out of, where %d of the revokes "
+              "are throttled once each (another tool's burst, say), one run each. botocore's `adaptive` mode slows its "
+              "client down after each throttle, by what it measured the client sending, and speeds it up again slowly."
+              % (GROUPS, SPORADIC), "",
+              "| contender | task (s) | failed groups | throttled calls |", "| --- | ---: | ---: | ---: |"]
+    sporadic_seconds = {}
+    for label, extra, environment in CONTENDERS:
+        if extra:
+            continue
+        seconds, totals, throttled = sporadic(bench, environment)
+        sporadic_seconds[label] = seconds
+        lines.append("| %s | %.1f | %d | %d |" % (label, seconds, totals["failed_groups"], throttled))
+        print("sporadic: %-50s %6.1f s  failed %d" % (label, seconds, totals["failed_groups"]), flush=True)
+    default, standard = (sporadic_seconds[CONTENDERS[0][0]], sporadic_seconds[CONTENDERS[2][0]])
+    lines += ["", "With throttles now and then, the default takes **%.2fx** the time of botocore's `standard` mode."
+              % (default / standard), ""]
     return lines, ratios, four / one
 
 
