@@ -204,7 +204,7 @@ def render(figures):
                    ", ".join(str(calls) for calls in entry["calls"])) for path, entry in sorted(single.items())]
     lines += [
         "",
-        "Bulk over many groups (500 in-process, 250 on the module path), with throttling injected on some calls: "
+        "Bulk over more groups than one describe call takes (200), with throttling injected on some calls: "
         "every intended rule revoked, nothing else.",
         "",
         "| path | groups | throttled calls injected | rules revoked | rules lost |",
