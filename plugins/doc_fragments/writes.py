@@ -45,7 +45,9 @@ options:
         or the new rules' C(authorized_rule_ids).
       - A run that stops before its end, because the controller went away (C(ansible-playbook) killed, a lost
         controller) or SIGINT or SIGTERM arrived, starts no further write and appends an C(abandoned) line with its
-        C(reason) and C(groups_not_started).
+        C(reason) and C(groups_not_started). On ansible-core before 2.19, whose workers share C(ansible-playbook)'s
+        process group, a SIGKILL to that group ends the task with it, so no further write starts and no C(abandoned)
+        line is written.
       - An C(intent) may have no C(outcome) (AWS may or may not have made the change), and the last line of a killed
         run may be cut short. Skip lines that are not whole JSON, and settle each open intent by describing its group
         once (C(aws ec2 describe-security-group-rules --filters Name=group-id,Values=...)); the rules of C(rule_ids)
