@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from unittest import mock
 
 import boto3
+import botocore.client
 import botocore.loaders
 import botocore.session
 import pytest
@@ -38,9 +39,23 @@ class _SharedLoaderSession(botocore.session.Session):
         self.register_component("data_loader", LOADER)
 
 
+# A client's methods depend only on its service's operations; a module run builds them once per process, the tests
+# once per service and API version instead of once for each of the hundreds of clients they create.
+_CLIENT_METHODS = {}
+_create_methods = botocore.client.ClientCreator._create_methods
+
+
+def _shared_client_methods(creator, service_model):
+    key = (service_model.service_name, service_model.api_version)
+    if key not in _CLIENT_METHODS:
+        _CLIENT_METHODS[key] = _create_methods(creator, service_model)
+    return dict(_CLIENT_METHODS[key])
+
+
 @pytest.fixture(autouse=True)
 def shared_botocore_loader(monkeypatch):
     monkeypatch.setattr(botocore.session, "Session", _SharedLoaderSession)
+    monkeypatch.setattr(botocore.client.ClientCreator, "_create_methods", _shared_client_methods)
 
 
 @pytest.fixture
