@@ -40,13 +40,14 @@ class _SharedLoaderSession(botocore.session.Session):
 
 
 # A client's methods depend only on its service's operations; a module run builds them once per process, the tests
-# once per service and API version instead of once for each of the hundreds of clients they create.
+# once per model instead of once for each of the hundreds of clients they create.
 _CLIENT_METHODS = {}
 _create_methods = botocore.client.ClientCreator._create_methods
 
 
 def _shared_client_methods(creator, service_model):
-    key = (service_model.service_name, service_model.api_version)
+    # The operations themselves are part of the key: the collection's lean EC2 model has fewer than botocore's.
+    key = (service_model.service_name, service_model.api_version, tuple(service_model.operation_names))
     if key not in _CLIENT_METHODS:
         _CLIENT_METHODS[key] = _create_methods(creator, service_model)
     return dict(_CLIENT_METHODS[key])
