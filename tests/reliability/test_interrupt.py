@@ -109,9 +109,9 @@ def test_a_killed_run_stops_writing_and_its_journal_names_every_removed_rule(end
             assert len(abandoned) == 1 and abandoned[0]["groups_not_started"] > 0, (signal_name, abandoned)
         else:
             assert abandoned == [], (signal_name, abandoned)
-        figures("interrupt", signal=signal_name, path=path, groups=GROUPS, concurrency=CONCURRENCY,
-                kill_after=KILL_AFTER_INTENTS, most_changed=MOST_REMOVED, gone_within=GONE_WITHIN, removed_not_named=0,
-                recorded_but_present=0)
+        figures("interrupt", signal=signal_name, path=path, groups=GROUPS, groups_changed=len(groups_changed),
+                concurrency=CONCURRENCY, kill_after=KILL_AFTER_INTENTS, most_changed=MOST_REMOVED,
+                gone_within=GONE_WITHIN, removed_not_named=0, recorded_but_present=0)
         # The next run starts from the same fleet: the rules this one removed, back (with new IDs).
         for group_id in groups_changed:
             ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[

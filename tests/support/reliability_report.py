@@ -224,10 +224,11 @@ def render(figures):
         % tuple(figures["interrupt"][0][key] for key in ("groups", "concurrency", "kill_after", "most_changed",
                                                          "gone_within")),
         "",
-        "| signal | path | groups | removed rules the journal does not name | rules recorded as revoked but present |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| signal | path | groups | groups that lost rules | removed rules the journal does not name "
+        "| rules recorded as revoked but present |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
-    lines += ["| %s | %s | %d | %d | %d |" % (entry["signal"], entry["path"], entry["groups"], entry["removed_not_named"],
-                                              entry["recorded_but_present"])
+    lines += ["| %s | %s | %d | %d | %d | %d |" % (entry["signal"], entry["path"], entry["groups"], entry["groups_changed"],
+                                                   entry["removed_not_named"], entry["recorded_but_present"])
               for entry in sorted(figures["interrupt"], key=lambda entry: (entry["signal"], entry["path"]))]
     return "\n".join(lines) + "\n"
