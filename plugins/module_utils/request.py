@@ -203,8 +203,8 @@ def parse_connection(params):
 def _is_url(text):
     try:
         parts = urlsplit(text)
-        # .port raises for a port that is no number or out of range.
-        if parts.scheme not in ("http", "https") or not parts.hostname or (parts.port or 0) < 0:
+        # .port raises for a port that is no number or out of range; port 0 is in range but reaches nothing.
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.port == 0:
             return False
     except ValueError:
         return False

@@ -177,3 +177,12 @@ def test_once_paced_further_throttles_neither_change_the_pace_nor_delay_the_next
     assert pacer.rate == 2.0 and pacer.throttled_calls == 13
     # Turns at 0.5 and 5.0 came without waiting; the one after 5.0 is half a second later.
     assert clock.sleeps == [pytest.approx(0.5)]
+
+
+def test_the_first_paced_call_waits_one_interval_after_the_throttle_that_spent_the_burst():
+    clock = Clock()
+    pacer = Pacer(4, clock=clock, sleep=clock.sleep)
+    for _throttle in range(3):
+        pacer.throttled()
+    pacer.wait()
+    assert clock.now == 0.25

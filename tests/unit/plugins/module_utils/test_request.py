@@ -282,7 +282,8 @@ def test_describe_filters_take_a_dict_or_its_text(written, expected):
 
 @pytest.mark.parametrize("written, message", [
     (["vpc-id"], r"^filters \['vpc-id'\] is not a dictionary"),
-    ("everything", r"^filters 'everything' is not a dictionary"),
+    ("everything", r"^filters 'everything' is not a dictionary of filter names and values, such as "
+                   r"\{'vpc-id': 'vpc-0123abcd'\}$"),
     ({"tag:env": []}, r"^filters\['tag:env'\] is empty: give at least one value"),
     ({"": "x"}, r"^filters '' has a filter name that is not a non-empty string"),
     ({"tag:env": [{"a": 1}]}, r"^filters\['tag:env'\] \{'a': 1\} is not a filter value"),
@@ -590,7 +591,7 @@ def test_an_endpoint_url_is_an_http_or_https_url(url):
 
 
 @pytest.mark.parametrize("url", ["x", "ec2.amazonaws.com", "ftp://ec2.amazonaws.com", "http://", "http://:80",
-                                 "http://host:99999", "http://host:port", "http://-host.example.com",
+                                 "http://host:99999", "http://host:0", "http://host:port", "http://-host.example.com",
                                  "http://host-.example.com", "http://ho_st.example.com", "http://[::1"])
 def test_an_endpoint_url_that_is_no_url_is_refused_before_any_client_exists(url):
     with pytest.raises(NetguardAwsError) as raised:

@@ -448,7 +448,8 @@ def test_key_value_text_as_ad_hoc_commands_give_it():
     ({"prefix_list_id": "pl-xyz"}, "rule_filters.prefix_list_id 'pl-xyz' is not a prefix list ID"),
     ({"description": 5}, "rule_filters.description 5 is not a shell-style pattern"),
     ({"tags": {"temporary": ["a"]}}, "rule_filters.tags['temporary'] ['a'] is not a tag value"),
-    ({"tags": {}}, "rule_filters.tags {} is not a non-empty dictionary"),
+    ({"tags": {}}, "rule_filters.tags {} is not a non-empty dictionary of tag keys and values, such as "
+                   "{'temporary': 'true'}"),
     ({"tags": ["temporary"]}, "rule_filters.tags ['temporary'] is not a non-empty dictionary"),
     ({"stale": False}, "rule_filters.stale False is not accepted: only true is"),
     ({"stale": "maybe"}, "rule_filters.stale 'maybe' is not accepted"),
