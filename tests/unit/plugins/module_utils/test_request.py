@@ -1,8 +1,10 @@
 """From task arguments to a request: the module's argument spec, then the request parser."""
 
 import ipaddress
+import os
 
 import pytest
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
@@ -17,6 +19,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.request import (
     Request,
     RequestedRule,
     Target,
+    connection_argument_spec,
     describe_filters,
     parse_connection,
     parse_info_request,
@@ -35,6 +38,8 @@ from ansible_collections.netguard.aws.plugins.module_utils.selector import (
 )
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_info import MODULE_KWARGS as INFO_KWARGS
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import MODULE_KWARGS
+
+from ...conftest import patch_module_args
 
 GROUP = "sg-0123456789abcdef0"
 # A connection with no option given: botocore's defaults, certificates verified.
@@ -606,3 +611,36 @@ def test_both_requests_refuse_an_endpoint_url_that_is_no_url(parse_request, args
     with pytest.raises(NetguardAwsError) as raised:
         parse_request(endpoint_url="ec2", **args)
     assert raised.value.msg == "endpoint_url 'ec2' is not a valid URL"
+
+
+def connection_params(monkeypatch, **args):
+    """The connection options as Ansible gives them to a module with ``args`` and the environment, and the values
+    it masks."""
+    with patch_module_args(args):
+        module = AnsibleModule(argument_spec=connection_argument_spec())
+    return module.params, module.no_log_values
+
+
+@pytest.mark.parametrize("option, variables", [
+    ("access_key", ["AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"]),
+    ("secret_key", ["AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"]),
+    ("session_token", ["AWS_SESSION_TOKEN"]),
+    ("profile", ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]),
+    ("region", ["AWS_REGION", "AWS_DEFAULT_REGION"]),
+    ("endpoint_url", ["AWS_URL"]),
+    ("aws_ca_bundle", ["AWS_CA_BUNDLE"]),
+])
+def test_each_connection_option_falls_back_to_the_aws_environment_variables(monkeypatch, option, variables):
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    for name in variables:
+        monkeypatch.setenv(name, "/from/%s" % name)
+        assert connection_params(monkeypatch)[0][option] == "/from/%s" % name
+        monkeypatch.delenv(name)
+    assert connection_params(monkeypatch)[0][option] is None
+
+
+def test_the_credentials_are_masked_wherever_they_come_from(monkeypatch):
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "token-from-the-environment")
+    _params, masked = connection_params(monkeypatch, aws_access_key_id="AKIDOPTION", aws_secret_key="secret-option")
+    assert {"AKIDOPTION", "secret-option", "token-from-the-environment"} <= masked
