@@ -65,7 +65,38 @@ THROTTLED = Fault({}, "RequestLimitExceeded", "Request limit exceeded.", status=
 _REGION = re.compile(r"Credential=[^/]+/[^/]+/([^/]+)/")
 
 
-class FaultProxy:
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that answers with ``reply`` and logs nothing (the tests' output stays theirs)."""
+
+    def reply(self, status, content_type, payload):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *_args):
+        pass
+
+
+class LoopbackServer:
+    """A threaded HTTP server of ``handler`` on a free loopback port (``url``), serving for the life of a ``with``
+    block."""
+
+    def __init__(self, handler):
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = "http://127.0.0.1:%d" % self._server.server_address[1]
+
+    def __enter__(self):
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *_exc_info):
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class FaultProxy(LoopbackServer):
     """``with FaultProxy(upstream_url, faults) as proxy``: use ``proxy.url`` as the EC2 endpoint.
 
     ``throttling``: a ``ThrottlingModel`` whose empty buckets answer ``RequestLimitExceeded``. ``timeline`` lists
@@ -81,7 +112,7 @@ class FaultProxy:
         self._lock = threading.Lock()
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 parameters = dict(urllib.parse.parse_qsl(body.decode()))
@@ -109,25 +140,9 @@ class FaultProxy:
                     self._answer(error.code, error.read())
 
             def _answer(self, status, payload):
-                self.send_response(status)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(status, "text/xml", payload)
 
-            def log_message(self, *_args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self._server.server_address[1]
-
-    def __enter__(self):
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *_exc_info):
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)
 
     def calls(self, action):
         """The form parameters of every request for ``action`` that reached the proxy."""

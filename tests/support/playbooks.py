@@ -2,11 +2,9 @@
 
 import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .endpoint import ACCESS_KEY, REGION, SECRET_KEY
-from .fault_proxy import Canned, FaultProxy
+from .fault_proxy import Canned, FaultProxy, LoopbackServer, QuietHandler
 from .normalise import call_counts, endpoint_state, id_labels, relabelled
 from .seed import (
     egress_rules,
@@ -119,7 +117,7 @@ def run_target(ansible, work_dir, target, variables, *options, **run_options):
     return completed.stdout
 
 
-class PlayMarks:
+class PlayMarks(LoopbackServer):
     """``with PlayMarks(recorder) as marks``: which of a recording FaultProxy's requests each play of a playbook made.
 
     The first task of each play of ``run_plays`` fetches ``marks.url/<target>`` (a lookup, on the controller), and
@@ -132,30 +130,13 @@ class PlayMarks:
         self.marks = []
         marks = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 target, count = self.path.lstrip("/"), len(marks.recorder.requests)
                 marks.marks.append((target, count))
-                payload = ("%s starts after %d API calls" % (target, count)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(200, "text/plain", ("%s starts after %d API calls" % (target, count)).encode())
 
-            def log_message(self, *_args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self._server.server_address[1]
-
-    def __enter__(self):
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *_exc_info):
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)
 
     def clear(self):
         """Forget the marks and the proxy's requests, before another playbook."""
