@@ -96,7 +96,10 @@ def test_a_restore_across_regions_runs_them_side_by_side_paced_and_journaled(ans
         third = [index for index, (_when, throttled) in enumerate(attempts) if throttled][2]
         paced = [when for when, _throttled in attempts[third + CONCURRENCY + 1:]]
         gaps = [later - earlier for earlier, later in zip(paced, paced[1:])]
-        assert len(gaps) >= 3 and all(gap >= 0.8 / RATE for gap in gaps), (region, gaps)
+        # Each attempt waits for a turn 1/RATE after the one before; the endpoint sees it when its thread is next
+        # scheduled, which on a busy machine can be a little late, shortening the gap that follows. Unpaced, the
+        # retries of writers that go at once arrive together.
+        assert len(gaps) >= 3 and min(gaps) >= 0.5 / RATE and sum(gaps) / len(gaps) >= 0.9 / RATE, (region, gaps)
 
     with open(journal) as handle:
         records = [json.loads(line) for line in handle]
