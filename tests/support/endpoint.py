@@ -1,5 +1,6 @@
 """A moto EC2 endpoint on 127.0.0.1 and the built collection, for the demo and the integration tests."""
 
+import compileall
 import glob
 import os
 import socket
@@ -101,6 +102,9 @@ def install_collection(work_dir):
     subprocess.run([tool("ansible-galaxy"), "collection", "install", tarball, "--collections-path", collections,
                     "--offline", "--force"], check=True, stdout=subprocess.DEVNULL,
                    env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections))
+    # Compiled once, as a user's first run would leave it: where PYTHONDONTWRITEBYTECODE is set, every task of every
+    # run would otherwise compile the plugins it imports again.
+    compileall.compile_dir(collections, quiet=1)
     return tarball, collections
 
 
