@@ -39,14 +39,6 @@ PLAYBOOK = """- name: Lock down the default egress of every account
         protocol: all
         cidr: 0.0.0.0/0
         journal: "{{ journal }}"
-      register: lockdown
-
-    - name: Keep what each account did
-      ansible.builtin.copy:
-        content: "{{ lockdown | to_json }}"
-        dest: "{{ results_dir }}/{{ inventory_hostname }}.json"
-        mode: "0600"
-      delegate_to: localhost
 """ % json.dumps(REGIONS)
 
 
@@ -105,16 +97,17 @@ def put_back(groups):
                     {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
 
 
-def check_organisation(groups, results_dir):
-    """Every inventory account's rules went in both regions, and nothing else anywhere."""
+def check_organisation(groups, results):
+    """Every inventory account's rules went in both regions, and nothing else anywhere. ``results``: each
+    inventory host's task result, by host."""
     for (account, region), (ec2, group_ids) in groups.items():
         expected = 0 if account in ACCOUNTS else GROUPS
         assert allow_all_left(ec2, group_ids) == expected, (account, region)
         assert all(len(egress_rules(ec2, group_id)) == (1 if account in ACCOUNTS else 2) for group_id in group_ids), \
             "the HTTPS rules stay"
+    assert sorted(results) == ["account-%d" % (index + 1) for index in range(len(ACCOUNTS))]
     for index, account in enumerate(ACCOUNTS):
-        with open(os.path.join(results_dir, "account-%d.json" % (index + 1))) as handle:
-            result = json.load(handle)
+        result = results["account-%d" % (index + 1)]
         assert result["changed"] is True and result["failed_regions"] == []
         assert sorted(set(group["owner_id"] for group in result["groups"])) == [account]
         assert sorted((group["region"], group["group_id"]) for group in result["groups"]) == sorted(
@@ -130,13 +123,15 @@ def test_one_play_over_five_accounts_in_two_regions(ansible, organisation, work_
         results_dir = os.path.join(work_dir, "org-results-%s" % path)
         os.makedirs(results_dir, exist_ok=True)
         journal = os.path.join(results_dir, "journal.jsonl")
+        results_file = os.path.join(results_dir, "results.json")
 
         completed = ansible("ansible-playbook", "-i", inventory, "--forks", "5", playbook, "-e",
-                            json.dumps({"results_dir": results_dir, "journal": journal}),
-                            aws_environment=aws_environment, in_process=execution_path)
+                            json.dumps({"journal": journal}), aws_environment=aws_environment,
+                            in_process=execution_path, results_file=results_file)
 
         assert completed.returncode == 0, completed.stdout
-        check_organisation(groups, results_dir)
+        with open(results_file) as handle:
+            check_organisation(groups, dict((task["host"], task["result"]) for task in json.load(handle)))
         with open(journal) as handle:
             lines = [json.loads(line) for line in handle]
         assert sum(1 for line in lines if line["type"] == "run") == len(ACCOUNTS), "five hosts shared one journal"
@@ -170,8 +165,7 @@ def sliced_runs(groups, inventory, environment, work_dir, path, execution_path):
             handle.write(PLAYBOOK)
         runners[limit] = ansible_runner.run_async(
             private_data_dir=private_data_dir, playbook="organisation.yml", inventory=inventory, limit=limit,
-            extravars={"results_dir": results_dir, "journal": os.path.join(results_dir, "journal.jsonl"),
-                       "netguard_aws_in_process": execution_path},
+            extravars={"journal": os.path.join(results_dir, "journal.jsonl"), "netguard_aws_in_process": execution_path},
             envvars=environment, quiet=True)
     for job, _runner in runners.values():
         job.join()
@@ -179,15 +173,16 @@ def sliced_runs(groups, inventory, environment, work_dir, path, execution_path):
 
     for limit, runner in runners.items():
         assert runner.status == "successful" and runner.rc == 0, runner.stdout.read()
-    revoked_by = {}
+    revoked_by, results = {}, {}
     for limit, runner in runners.items():
         for event in runner.events:
             data = event.get("event_data", {})
             if event["event"] == "runner_on_ok" and data.get("task_action") == "netguard.aws.ec2_security_group_egress_revoke":
                 revoked_by.setdefault(data["host"], []).append(limit)
+                results[data["host"]] = data["res"]
     assert revoked_by == {"account-1": [SLICES[0]], "account-2": [SLICES[0]], "account-3": [SLICES[1]],
                           "account-4": [SLICES[1]], "account-5": [SLICES[2]]}
-    check_organisation(groups, results_dir)
+    check_organisation(groups, results)
     with open(os.path.join(results_dir, "journal.jsonl")) as handle:
         lines = [json.loads(line) for line in handle]
     revoked_groups = sorted(line["group_id"] for line in lines if line["type"] == "intent")

@@ -40,9 +40,10 @@ class CallbackModule(CallbackBase):
         # ansible-core 2.19 made the task and its result public attributes.
         task = result.task if hasattr(result, "task") else result._task
         values = result.result if hasattr(result, "result") else result._result
+        host = result.host if hasattr(result, "host") else result._host
         if task.action.startswith("netguard.aws."):
             recorded = dict((key, value) for key, value in values.items() if not key.startswith("_ansible"))
-            self._results.append({"task": task.get_name(), "failed": failed, "result": recorded})
+            self._results.append({"task": task.get_name(), "host": host.get_name(), "failed": failed, "result": recorded})
 
     def v2_runner_on_ok(self, result, **_kwargs):
         self._record(result, failed=False)
