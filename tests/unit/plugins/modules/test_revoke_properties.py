@@ -72,22 +72,36 @@ def reference_selection(api_rules, wanted_ids, wanted_meanings):
 
 # ----- generated rules and requests ----------------------------------------------------------------------------
 
+# Strategies that do not depend on what was drawn are built once: Hypothesis validates (and labels) each new
+# strategy object when it is first drawn from, which would otherwise be most of the time of every example.
+PROTOCOLS = st.sampled_from(["tcp", "udp", "icmp", "icmpv6", "-1", "50"])
+TCP_UDP_PORTS = st.one_of(st.just((-1, -1)), st.just((0, 65535)),
+                          st.tuples(st.sampled_from([22, 80, 443]), st.sampled_from([443, 1024, 65535])).map(sorted).map(tuple))
+ICMP_PORTS = st.one_of(st.just((-1, -1)), st.tuples(st.sampled_from([0, 3, 8]), st.sampled_from([-1, 0, 4])))
+KINDS = st.sampled_from(["cidr_ipv4", "cidr_ipv6", "prefix_list_id", "group"])
+DESTINATIONS = {"cidr_ipv4": st.sampled_from(IPV4), "cidr_ipv6": st.sampled_from(IPV6),
+                "prefix_list_id": st.sampled_from(PREFIX_LISTS), "group": st.sampled_from(REFERENCED)}
+OWNING_GROUPS = st.sampled_from([GROUP] * 5 + [OTHER_GROUP])
+DIRECTIONS = st.sampled_from([True] * 5 + [False])
+DESCRIPTION_TEXT = st.text(alphabet="abc xyz", max_size=8)
+
+
 @st.composite
 def rule_parts(draw):
     """(protocol, from_port, to_port, kind, destination) as AWS would store a rule."""
-    protocol = draw(st.sampled_from(["tcp", "udp", "icmp", "icmpv6", "-1", "50"]))
+    protocol = draw(PROTOCOLS)
     if protocol in ("tcp", "udp"):
-        ports = draw(st.one_of(st.just((-1, -1)), st.just((0, 65535)),
-                               st.tuples(st.sampled_from([22, 80, 443]), st.sampled_from([443, 1024, 65535]))
-                               .map(sorted).map(tuple)))
+        ports = draw(TCP_UDP_PORTS)
     elif protocol in ("icmp", "icmpv6"):
-        ports = draw(st.one_of(st.just((-1, -1)), st.tuples(st.sampled_from([0, 3, 8]), st.sampled_from([-1, 0, 4]))))
+        ports = draw(ICMP_PORTS)
     else:
         ports = (-1, -1)
-    kind = draw(st.sampled_from(["cidr_ipv4", "cidr_ipv6", "prefix_list_id", "group"]))
-    destination = draw(st.sampled_from({"cidr_ipv4": IPV4, "cidr_ipv6": IPV6, "prefix_list_id": PREFIX_LISTS,
-                                        "group": REFERENCED}[kind]))
+    kind = draw(KINDS)
+    destination = draw(DESTINATIONS[kind])
     return protocol, ports[0], ports[1], kind, destination
+
+
+RULE_PARTS = st.lists(rule_parts(), min_size=1, max_size=12)
 
 
 def spelled_cidr(draw, cidr):
@@ -105,11 +119,11 @@ def spelled_cidr(draw, cidr):
 def api_rules(draw):
     """A group's described rules (some ingress, some of another group), as DescribeSecurityGroupRules gives them."""
     rules = []
-    for index, parts in enumerate(draw(st.lists(rule_parts(), min_size=1, max_size=12))):
+    for index, parts in enumerate(draw(RULE_PARTS)):
         protocol, from_port, to_port, kind, destination = parts
         api_rule = {"SecurityGroupRuleId": "sgr-%017x" % (index + 1),
-                    "GroupId": draw(st.sampled_from([GROUP] * 5 + [OTHER_GROUP])),
-                    "IsEgress": draw(st.sampled_from([True] * 5 + [False])),
+                    "GroupId": draw(OWNING_GROUPS),
+                    "IsEgress": draw(DIRECTIONS),
                     "IpProtocol": draw(st.sampled_from([protocol, {"tcp": "6", "udp": "17", "icmp": "1",
                                                                    "icmpv6": "58"}.get(protocol, protocol)])),
                     "FromPort": from_port, "ToPort": to_port}
@@ -122,9 +136,12 @@ def api_rules(draw):
         else:
             api_rule["ReferencedGroupInfo"] = {"GroupId": destination, "UserId": OWNER}
         if draw(st.booleans()):
-            api_rule["Description"] = draw(st.text(alphabet="abc xyz", max_size=8))
+            api_rule["Description"] = draw(DESCRIPTION_TEXT)
         rules.append(api_rule)
     return rules
+
+
+API_RULES = api_rules()
 
 
 def spelled_protocol(draw, protocol):
@@ -229,7 +246,7 @@ def module_selection(api_rules_, arguments):
 
 @st.composite
 def scenarios(draw):
-    described = draw(api_rules())
+    described = draw(API_RULES)
     arguments, wanted_ids, wanted = draw(requests(described))
     return described, arguments, wanted_ids, wanted
 

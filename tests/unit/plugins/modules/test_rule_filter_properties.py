@@ -17,7 +17,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.request import parse_
 from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import MODULE_KWARGS
 
-from .test_revoke_properties import GROUP, PREFIX_LISTS, REFERENCED, api_rules, rule_parts, spelled_cidr
+from .test_revoke_properties import API_RULES, GROUP, PREFIX_LISTS, REFERENCED, rule_parts, spelled_cidr
 
 PURE_EXAMPLES = 500
 MOTO_EXAMPLES = 40
@@ -134,29 +134,42 @@ def maybe(draw, strategy):
     return draw(st.one_of(st.none(), strategy))
 
 
+def maybe_of(strategy):
+    return st.one_of(st.none(), strategy)
+
+
+# Strategies that do not depend on what was drawn are built once (see test_revoke_properties).
+PREDICATE_VALUES = {
+    "protocol": maybe_of(st.one_of(st.sampled_from(["tcp", "udp", "icmp", "-1", "all", 6, "50"]),
+                                   st.lists(st.sampled_from(["tcp", "17", "icmpv6", "all"]), min_size=1, max_size=2))),
+    "allows_port": maybe_of(st.one_of(st.sampled_from([22, 80, 443, "1000-2000", 0, 65535, "0-65535", "443-1024"]),
+                                      st.lists(st.sampled_from([25, 465, 587, "20-22"]), min_size=1, max_size=3))),
+    "destination_within": maybe_of(st.lists(st.sampled_from(
+        ["10.0.0.0/8", "10.1.0.0/16", "0.0.0.0/0", "::/0", "2001:db8::/32", "192.168.0.0/16"]), min_size=1, max_size=2)),
+    "destination_covers": maybe_of(st.lists(st.sampled_from(
+        ["0.0.0.0/0", "10.1.2.3", "8.8.8.8", "::/0", "2001:db8::1", "10.0.0.0/8", "192.168.1.7"]), min_size=1, max_size=2)),
+}
+LATER_PREDICATE_VALUES = {
+    "description": maybe_of(st.sampled_from(["a*", "", "abc", "*", "x*"])),
+    "tags": maybe_of(st.sampled_from([{"temp": "true"}, {"temp": None}, {"owner": "x"}, {"temp": True}])),
+}
+STALE = maybe_of(st.just(True))
+PROTOCOL_ONLY = st.sampled_from(["tcp", "all", "udp"])
+
+
 @st.composite
 def predicates(draw, groups=REFERENCED, prefix_lists=PREFIX_LISTS, stale=False):
     """A random predicate dict with at least one predicate."""
-    chosen = {
-        "protocol": maybe(draw, st.one_of(st.sampled_from(["tcp", "udp", "icmp", "-1", "all", 6, "50"]),
-                                          st.lists(st.sampled_from(["tcp", "17", "icmpv6", "all"]), min_size=1, max_size=2))),
-        "allows_port": maybe(draw, st.one_of(st.sampled_from([22, 80, 443, "1000-2000", 0, 65535, "0-65535", "443-1024"]),
-                                             st.lists(st.sampled_from([25, 465, 587, "20-22"]), min_size=1, max_size=3))),
-        "destination_within": maybe(draw, st.lists(st.sampled_from(
-            ["10.0.0.0/8", "10.1.0.0/16", "0.0.0.0/0", "::/0", "2001:db8::/32", "192.168.0.0/16"]), min_size=1, max_size=2)),
-        "destination_covers": maybe(draw, st.lists(st.sampled_from(
-            ["0.0.0.0/0", "10.1.2.3", "8.8.8.8", "::/0", "2001:db8::1", "10.0.0.0/8", "192.168.1.7"]), min_size=1, max_size=2)),
-        "destination_group": maybe(draw, st.sampled_from(groups)),
-        "prefix_list_id": maybe(draw, st.sampled_from(prefix_lists)),
-        "description": maybe(draw, st.sampled_from(["a*", "", "abc", "*", "x*"])),
-        "tags": maybe(draw, st.sampled_from([{"temp": "true"}, {"temp": None}, {"owner": "x"}, {"temp": True}])),
-        "stale": maybe(draw, st.just(True)) if stale else None,
-    }
+    chosen = dict((name, draw(strategy)) for name, strategy in PREDICATE_VALUES.items())
+    chosen["destination_group"] = maybe(draw, st.sampled_from(groups))
+    chosen["prefix_list_id"] = maybe(draw, st.sampled_from(prefix_lists))
+    chosen.update((name, draw(strategy)) for name, strategy in LATER_PREDICATE_VALUES.items())
+    chosen["stale"] = draw(STALE) if stale else None
     chosen = dict((name, value) for name, value in chosen.items() if value is not None)
     # Most predicate dicts take a few: the more predicates, the fewer rules pass.
     names = draw(st.lists(st.sampled_from(sorted(chosen)), unique=True, min_size=1, max_size=2)) if chosen else []
     picked = dict((name, chosen[name]) for name in names)
-    return picked or {"protocol": draw(st.sampled_from(["tcp", "all", "udp"]))}
+    return picked or {"protocol": draw(PROTOCOL_ONLY)}
 
 
 @st.composite
@@ -199,10 +212,13 @@ def normalised(predicate_dict):
 @st.composite
 def described_rules(draw):
     """The rules of the matching property test, each also with rule tags."""
-    rules = draw(api_rules())
+    rules = draw(API_RULES)
     for rule in rules:
-        rule["Tags"] = [{"Key": key, "Value": value} for key, value in draw(st.sampled_from(TAGS)).items()]
+        rule["Tags"] = [{"Key": key, "Value": value} for key, value in draw(RULE_TAGS).items()]
     return rules
+
+
+RULE_TAGS = st.sampled_from(TAGS)
 
 
 @st.composite
