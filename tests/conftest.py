@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from .support import endpoint as support_endpoint
-from .support import playbooks, reliability_report, seed
+from .support import moto_speedups, playbooks, reliability_report, seed
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,6 +32,7 @@ if not os.path.realpath(COLLECTION_ROOT).endswith(os.path.join("ansible_collecti
 # moto's in-process EC2 (mock_aws), like moto_server (support/endpoint.py), without the catalogue of public AMIs
 # that each region's EC2 would load again after every reset; no test uses it.
 os.environ.update(support_endpoint.MOTO_SETTINGS)
+moto_speedups.apply()
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +49,7 @@ def built_collection(work_dir):
 @pytest.fixture(scope="session")
 def endpoint(work_dir):
     """moto_server on a free loopback port, for the whole session."""
-    with support_endpoint.MotoServer(log_path=os.path.join(work_dir, "moto_server.log")) as server:
+    with support_endpoint.MotoServer(log_path=os.path.join(work_dir, "moto_server.log"), speedups=True) as server:
         yield server
 
 
