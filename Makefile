@@ -10,14 +10,17 @@ ANSIBLE_CORE = $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("$(
 .PHONY: demo test pytest sanity test-matrix docs bench mutation clean
 
 # venv's pip installs uv, and uv the rest: the same releases as pip would choose, in seconds instead of most of a
-# minute (it fetches, unpacks and compiles in parallel). Compiled here, once: where PYTHONDONTWRITEBYTECODE is set,
-# no later process writes what it compiles, and every ansible, module and moto_server process of the tests would
-# compile each module it imports again.
+# minute (it fetches and unpacks in parallel). Then the packages are compiled, once, on every core: where
+# PYTHONDONTWRITEBYTECODE is set, no later process writes what it compiles, and every ansible, module and moto_server
+# process of the tests would compile each module it imports again. Left out: the large packages that come with the
+# tools' dependencies and that no test process imports (or one, which compiles only what it imports).
+COLD := /(sympy|networkx|mpmath|pip|setuptools|pkg_resources|sphinx|sphinxcontrib|babel|docutils|cfnlint|pygments/lexers)/
 $(READY): requirements.txt requirements-test.txt requirements-dev.txt $(MATRIX)
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11 or newer is needed; this is %d.%d (set PYTHON=...)" % v[:2])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --no-compile "uv>=0.4"
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements-dev.txt "ansible-core==$(ANSIBLE_CORE)"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt "ansible-core==$(ANSIBLE_CORE)"
+	$(BIN)/python -m compileall -q -j 0 -x '$(COLD)' "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
 	@touch $@
 
 demo: $(READY)
