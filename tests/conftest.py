@@ -1,6 +1,8 @@
 """Shared fixtures: the checkout importable as ``ansible_collections.netguard.aws``, the built collection, moto_server, ansible."""
 
 import atexit
+import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -41,9 +43,25 @@ def work_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def built_collection(work_dir):
-    """The collection built from this checkout and installed: (tarball, collections path)."""
-    return support_endpoint.install_collection(work_dir)
+def built_collection(tmp_path_factory):
+    """The collection built from this checkout and installed, once a run: (tarball, collections path).
+
+    pytest-xdist's workers share the run's directory (their own directories' parent); the first to get there builds,
+    the others use what it built."""
+    run_dir = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_dir = run_dir.parent
+    with open(os.path.join(str(run_dir), "collection.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = os.path.join(str(run_dir), "collection.json")
+        if not os.path.exists(built):
+            directory = os.path.join(str(run_dir), "collection")
+            os.makedirs(directory)
+            with open(built + ".tmp", "w") as handle:
+                json.dump(support_endpoint.install_collection(directory), handle)
+            os.rename(built + ".tmp", built)
+        with open(built) as handle:
+            return tuple(json.load(handle))
 
 
 @pytest.fixture(scope="session")
