@@ -68,7 +68,7 @@ $(BENCH_VENV)/.requirements-installed: requirements.txt bench/requirements.txt
 bench: $(BENCH_VENV)/.requirements-installed
 	$(BENCH_VENV)/bin/python bench/run.py
 
-# Not part of `make test` (about 8 minutes on 2 cores): mutation testing of the pure logic with mutmut,
+# Not part of `make test` (about 17 minutes on 2 cores): mutation testing of the pure logic with mutmut,
 # against tests/unit/plugins/module_utils only, in .mutation/. FILES="rules.py selector.py" measures those
 # files only; verdicts are kept while plugins/ and tests/ are unchanged. MUTATION_ARGS="--quick" skips trying
 # survivors as real edits, MUTATION_ARGS="--fresh" starts from nothing.
