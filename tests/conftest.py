@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from .support import endpoint as support_endpoint
-from .support import moto_speedups, playbooks, reliability_report, seed
+from .support import playbooks, reliability_report, seed
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,7 +34,6 @@ if not os.path.realpath(COLLECTION_ROOT).endswith(os.path.join("ansible_collecti
 # moto's in-process EC2 (mock_aws), like moto_server (support/endpoint.py), without the catalogue of public AMIs
 # that each region's EC2 would load again after every reset; no test uses it.
 os.environ.update(support_endpoint.MOTO_SETTINGS)
-moto_speedups.apply()
 
 
 @pytest.fixture(scope="session")

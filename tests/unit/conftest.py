@@ -17,6 +17,12 @@ from moto import mock_aws
 
 from ansible_collections.netguard.aws.plugins.modules import ec2_security_group_egress_revoke
 
+from ..support import moto_speedups
+
+# Here, where moto runs in the tests' own processes, rather than in tests/conftest.py: a run that needs no moto
+# (pytest-xdist's controller, the packaging tests) does not load moto's EC2 to patch it.
+moto_speedups.apply()
+
 try:
     from ansible.module_utils.testing import patch_module_args
 except ImportError:  # ansible-core < 2.19 reads the arguments from basic._ANSIBLE_ARGS
