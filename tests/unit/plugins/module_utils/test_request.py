@@ -613,7 +613,7 @@ def test_both_requests_refuse_an_endpoint_url_that_is_no_url(parse_request, args
     assert raised.value.msg == "endpoint_url 'ec2' is not a valid URL"
 
 
-def connection_params(monkeypatch, **args):
+def connection_params(**args):
     """The connection options as Ansible gives them to a module with ``args`` and the environment, and the values
     it masks."""
     with patch_module_args(args):
@@ -635,12 +635,12 @@ def test_each_connection_option_falls_back_to_the_aws_environment_variables(monk
         monkeypatch.delenv(name)
     for name in variables:
         monkeypatch.setenv(name, "/from/%s" % name)
-        assert connection_params(monkeypatch)[0][option] == "/from/%s" % name
+        assert connection_params()[0][option] == "/from/%s" % name
         monkeypatch.delenv(name)
-    assert connection_params(monkeypatch)[0][option] is None
+    assert connection_params()[0][option] is None
 
 
 def test_the_credentials_are_masked_wherever_they_come_from(monkeypatch):
     monkeypatch.setenv("AWS_SESSION_TOKEN", "token-from-the-environment")
-    _params, masked = connection_params(monkeypatch, aws_access_key_id="AKIDOPTION", aws_secret_key="secret-option")
+    _params, masked = connection_params(aws_access_key_id="AKIDOPTION", aws_secret_key="secret-option")
     assert {"AKIDOPTION", "secret-option", "token-from-the-environment"} <= masked
