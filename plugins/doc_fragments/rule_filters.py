@@ -14,7 +14,8 @@ options:
         and rule tags take part. See C(docs/matching.md) in the collection for a table of examples.
       - A dictionary of the predicates below (or its JSON or C(key=value) text, as ad-hoc commands give it).
         Must not be empty, which would select every rule.
-      - Adds no API call, except O(rule_filters.stale) and a O(rule_filters.destination_group) given by name.
+      - Adds no API call, except O(rule_filters.stale), O(rule_filters.unused) and a O(rule_filters.destination_group)
+        given by name.
     type: raw
     version_added: 0.2.0
     suboptions:
@@ -73,4 +74,13 @@ options:
             rule's C(PeeringStatus) report them.
           - Needs C(ec2:DescribeStaleSecurityGroups), called once per VPC.
         type: bool
+      unused:
+        description:
+          - Only V(true) is accepted. Takes rules that carried no flow in the window of O(traffic), which it needs,
+            that is no accepted flow sent by an interface behind the group that the rule allows, or might allow (see
+            C(docs/matching.md)).
+          - Takes nothing in a group whose evidence is incomplete (its C(traffic_coverage) says why), since missing
+            evidence is never read as no traffic.
+        type: bool
+        version_added: 0.2.0
 """

@@ -54,9 +54,9 @@ STALE_PAGE_SIZE = 255
 FILTER_VALUES_PER_CALL = 200
 
 # Every EC2 operation Ec2Api calls: a lean model (plugin_utils/lean_model.py) has these alone.
-OPERATIONS = ("AuthorizeSecurityGroupEgress", "DescribeNetworkInterfaces", "DescribeRegions",
+OPERATIONS = ("AuthorizeSecurityGroupEgress", "DescribeFlowLogs", "DescribeNetworkInterfaces", "DescribeRegions",
               "DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeStaleSecurityGroups",
-              "RevokeSecurityGroupEgress")
+              "GetManagedPrefixListEntries", "RevokeSecurityGroupEgress")
 # The calls that change a group: paced by revoke_rate, and never sent once the run stopped.
 WRITE_OPERATIONS = ("AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress")
 
@@ -314,6 +314,27 @@ class Ec2Api:
         """The network interfaces that use any of the groups: 200 groups a call, 1,000 interfaces a page."""
         return self._listed("describe_network_interfaces", "NetworkInterfaces", "ec2:DescribeNetworkInterfaces",
                             [], group_ids)
+
+    def flow_logs(self, resource_ids):
+        """The flow logs of these interfaces, subnets and VPCs: 200 resources a call, 1,000 flow logs a page."""
+        resource_ids = sorted(set(resource_ids))
+        items = []
+        paginator = self.client.get_paginator("describe_flow_logs")
+        for start in range(0, len(resource_ids), FILTER_VALUES_PER_CALL):
+            chunk = resource_ids[start:start + FILTER_VALUES_PER_CALL]
+            with aws_errors("ec2:DescribeFlowLogs"):
+                items.extend(paginator.paginate(Filter=[{"Name": "resource-id", "Values": chunk}],
+                                                PaginationConfig={"PageSize": PAGE_SIZE})
+                             .build_full_result().get("FlowLogs", []))
+        return items
+
+    def prefix_list_entries(self, prefix_list_id):
+        """The CIDR blocks of a managed prefix list (its current version)."""
+        paginator = self.client.get_paginator("get_managed_prefix_list_entries")
+        with aws_errors("ec2:GetManagedPrefixListEntries", prefix_list_id):
+            entries = paginator.paginate(PrefixListId=prefix_list_id, PaginationConfig={"PageSize": 100}) \
+                .build_full_result().get("Entries", [])
+        return [entry["Cidr"] for entry in entries if entry.get("Cidr")]
 
     def enabled_regions(self):
         """The regions this account can use, as ``DescribeRegions`` lists them in the client's region."""

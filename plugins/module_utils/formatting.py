@@ -155,12 +155,12 @@ def display_line(described):
     return line
 
 
-def _listing(described_rules, notes):
-    lines = []
+def _listing(described_rules, notes, details=None):
+    entries = []
     for rule in described_rules:
         note = notes.get(rule.rule_id)
-        lines.append(display_line(rule) + ("  (%s)" % note if note else ""))
-    return "".join(line + "\n" for line in sorted(lines))
+        entries.append((display_line(rule) + ("  (%s)" % note if note else ""), (details or {}).get(rule.rule_id, ())))
+    return "".join(line + "\n" + "".join("    %s\n" % extra for extra in more) for line, more in sorted(entries))
 
 
 def counted(number, noun):
@@ -168,11 +168,12 @@ def counted(number, noun):
     return "%d %s%s" % (number, noun, "" if number == 1 else "s")
 
 
-def egress_diff(group_id, before, after, notes=None, header_note=None):
+def egress_diff(group_id, before, after, notes=None, header_note=None, details=None):
     """``--diff`` output: the group's egress rules, one sorted line each, before and after.
 
     ``notes``: text by rule ID, added to that rule's line on both sides (``kept by keep[0]``);
-    ``header_note``: added to the header (``3 network interfaces affected``).
+    ``header_note``: added to the header (``3 network interfaces affected``); ``details``: lines by rule ID, indented
+    under that rule's line before (what a removed rule carried).
     """
     header = "%s egress rules" % group_id
     if header_note:
@@ -181,6 +182,6 @@ def egress_diff(group_id, before, after, notes=None, header_note=None):
     return {
         "before_header": header,
         "after_header": header,
-        "before": _listing(before, notes),
+        "before": _listing(before, notes, details),
         "after": _listing(after, notes),
     }

@@ -5,9 +5,10 @@
 """The one sequence every task of every module runs, from a parsed ``Request`` to the task's result.
 
 In each region, side by side: the target groups (``targets.py``), one batched read
-(``reading.py``), a pure plan per group (``plan.py``); then over every region at once
-the guards (``guards.py``); then in each region the writer (``writer.py``), with the
-journal, pacing and concurrency; then one result (``results.py``). A single group is
+(``reading.py``), with ``traffic`` what the flow logs show (``evidence.py``), a pure
+plan per group (``plan.py``); then over every region at once the guards
+(``guards.py``, ``traffic_guard.py``); then in each region the writer (``writer.py``),
+with the journal, pacing and concurrency; then one result (``results.py``). A single group is
 the one-group case of the same sequence. No ``AnsibleModule`` here, so the modules and
 their action plugins run the same code; expected failures raise ``NetguardAwsError``.
 """
@@ -18,20 +19,24 @@ from contextlib import nullcontext
 
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import is_access_denied
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.evidence import observe
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import counted
 from ansible_collections.netguard.aws.plugins.module_utils.guards import check_guards
 from ansible_collections.netguard.aws.plugins.module_utils.journal import open_journal
+from ansible_collections.netguard.aws.plugins.module_utils.log_clients import LogClients
 from ansible_collections.netguard.aws.plugins.module_utils.plan import plan_group
 from ansible_collections.netguard.aws.plugins.module_utils.reading import read, with_affected_interfaces
 from ansible_collections.netguard.aws.plugins.module_utils.request import ALL_REGIONS
 from ansible_collections.netguard.aws.plugins.module_utils.results import task_result
-from ansible_collections.netguard.aws.plugins.module_utils.selector import group_names, needs_stale
+from ansible_collections.netguard.aws.plugins.module_utils.selector import group_names, needs_stale, needs_traffic
 from ansible_collections.netguard.aws.plugins.module_utils.targets import (
     TargetGroup,
     check_found,
     missing_group,
     target_groups,
 )
+from ansible_collections.netguard.aws.plugins.module_utils.traffic import with_traffic
+from ansible_collections.netguard.aws.plugins.module_utils.traffic_guard import refused_plans
 from ansible_collections.netguard.aws.plugins.module_utils.writer import GroupOutcome, write
 
 # More regions than this wait for a free slot; each region runs its own groups concurrently too.
@@ -69,18 +74,23 @@ def run(request, clients, check_mode=False, diff=False, lifeline=None):
 def _run(request, clients, check_mode, diff, journal, lifeline):
     regions = Regions(clients, request)
     request = regions.request
-    planned = regions.each(lambda api: plan_region(api, request, regions.alone))
+    logs = None
+    if request.traffic is not None:
+        logs = LogClients(request.connection, request.traffic.profile)
+    planned = regions.each(lambda api: plan_region(api, request, regions.alone, logs))
     target = request.target
     if not regions.alone and not target.located:
         # Groups named by ID or name may be in any of the regions, but must be in one of them.
         check_found(target, [dict(group.group, region=region) for region in planned
                              for group in planned[region].groups if group.exists], None, len(regions.names))
-    check_guards([plan for region in planned.values() for plan in region.plans], request.guards)
+    every_plan = [plan for region in planned.values() for plan in region.plans]
+    check_guards(every_plan, request.guards)
+    refused = refused_plans(every_plan, request.guards)
 
     def write_region(api):
         region = planned[api.region]
-        return write(api, [plan for plan in region.plans if plan.group["GroupId"] not in region.missing],
-                     request.execution, journal, check_mode, lifeline)
+        return write(api, [plan for plan in region.plans if plan.group["GroupId"] not in region.missing
+                           and plan.group["GroupId"] not in refused], request.execution, journal, check_mode, lifeline)
 
     with lifeline.watching_signals() if lifeline is not None else nullcontext():
         written = regions.each(write_region, list(planned))
@@ -92,18 +102,24 @@ def _run(request, clients, check_mode, diff, journal, lifeline):
         if region not in written:
             continue
         done = iter(written[region])
-        outcomes.extend(GroupOutcome(plan, error=missing_group(plan, region))
-                        if plan.group["GroupId"] in planned[region].missing else next(done)
-                        for plan in planned[region].plans)
+        for plan in planned[region].plans:
+            group_id = plan.group["GroupId"]
+            if group_id in planned[region].missing:
+                outcomes.append(GroupOutcome(plan, error=missing_group(plan, region)))
+            elif group_id in refused:
+                outcomes.append(GroupOutcome(plan, error=refused[group_id]))
+            else:
+                outcomes.append(next(done))
     _stop_if_stopped(outcomes, journal, lifeline)
     warnings = [warning for region in planned.values() for warning in region.warnings]
     return task_result(request, outcomes, warnings, check_mode, diff, regions.report())
 
 
-def plan_region(api, request, alone):
-    """Stages 1 to 3 in one region: its target groups, one read, a plan per group (and, for ``impact``, who is
-    behind the groups that change). ``alone``: the task runs in this region only, so a group named by name or ID
-    that is not here is an error at once."""
+def plan_region(api, request, alone, logs=None):
+    """Stages 1 to 3 in one region: its target groups, one read, the traffic its flow logs show (``traffic``,
+    read with ``logs``, a ``LogClients``), a plan per group (and, for ``impact``, who is behind the groups that
+    change). ``alone``: the task runs in this region only, so a group named by name or ID that is not here is an
+    error at once."""
     target, change = request.target, request.change
     selector = change.selector
     # A listing shows each group's name and VPC; names of destination groups and stale references need the VPC.
@@ -116,14 +132,28 @@ def plan_region(api, request, alone):
         groups = [group for group in groups if group.exists]
     whole_region = not (target.group_ids or target.group_name or target.filters or target.located)
     snapshot = read(api, groups, selector, whole_region)
-    plans = [plan_group(group, api.region, snapshot.described[group.group["GroupId"]], change, snapshot.ids_by_name,
-                        snapshot.stale_groups) for group in snapshot.groups]
     missing = set(group.group["GroupId"] for group in snapshot.groups if group.exists is False)
+    warnings = []
+    analysis = None
+    if request.traffic is not None:
+        analysis, found = observe(api, logs, [group.group["GroupId"] for group in snapshot.groups
+                                              if group.group["GroupId"] not in missing],
+                                  snapshot.described, request.traffic)
+        warnings.extend(found)
+    plans = []
+    for group in snapshot.groups:
+        group_id = group.group["GroupId"]
+        unused = frozenset()
+        if analysis is not None and selector is not None and needs_traffic(selector):
+            unused = analysis.unused_rule_ids(group_id, [rule.rule_id for rule in snapshot.described[group_id]])
+        plans.append(plan_group(group, api.region, snapshot.described[group_id], change, snapshot.ids_by_name,
+                                snapshot.stale_groups, unused))
+    if analysis is not None:
+        plans = with_traffic(plans, analysis, listing)
     if request.guards.impact:
         changing = with_affected_interfaces(api, [plan for plan in plans if plan.group["GroupId"] not in missing])
         assessed = dict((plan.group["GroupId"], plan) for plan in changing)
         plans = [assessed.get(plan.group["GroupId"], plan) for plan in plans]
-    warnings = []
     if target.filters is not None and change.removes and not groups:
         warnings.append("filters matched no security group in %s" % api.region)
     return RegionPlans(plans, missing, groups, warnings)

@@ -39,10 +39,12 @@ from ansible_collections.netguard.aws.plugins.module_utils.selector import (
     Selector,
     exact_predicate,
     named_items,
+    needs_traffic,
     parse_keep,
     parse_predicates,
     rule_id_choice,
 )
+from ansible_collections.netguard.aws.plugins.module_utils.traffic_request import parse_traffic
 
 REVOKE_MODULE = "netguard.aws.ec2_security_group_egress_revoke"
 INFO_MODULE = "netguard.aws.ec2_security_group_egress_info"
@@ -54,8 +56,10 @@ CONNECTION_OPTIONS = ("access_key", "secret_key", "session_token", "profile", "r
                       "validate_certs", "aws_ca_bundle", "aws_config")
 CONNECTION_REQUIRED_TOGETHER = [["access_key", "secret_key"]]
 
-Request = namedtuple("Request", ["module", "connection", "target", "change", "guards", "execution"])
-Request.__doc__ = """One task, parsed: ``module`` (its full name) says which result it returns."""
+Request = namedtuple("Request", ["module", "connection", "target", "change", "guards", "execution", "traffic"],
+                     defaults=(None,))
+Request.__doc__ = """One task, parsed: ``module`` (its full name) says which result it returns; ``traffic``: the
+``TrafficRequest`` whose flow logs are read, or None."""
 
 Connection = namedtuple("Connection", CONNECTION_OPTIONS)
 Connection.__doc__ = """Where and as whom to call AWS, as the connection options give it (None: botocore's default)."""
@@ -73,8 +77,10 @@ Change = namedtuple("Change", ["selector", "additions", "removes"], defaults=(No
 Change.__doc__ = """What the task does to each group: remove the egress rules ``selector`` selects (None: none), or
 only list them (``removes`` false), and add ``additions`` (``RestoreRule``s) that the group lacks."""
 
-Guards = namedtuple("Guards", ["max_revoked_rules", "impact", "require_unused"], defaults=(None, False, False))
-Guards.__doc__ = """Checked over every group before any write; ``impact`` reports who is behind each changing group."""
+Guards = namedtuple("Guards", ["max_revoked_rules", "impact", "require_unused", "require_no_traffic"],
+                    defaults=(None, False, False, False))
+Guards.__doc__ = """Checked over every group before any write; ``impact`` reports who is behind each changing group;
+``require_no_traffic`` refuses each group whose plan would cut an observed flow."""
 
 Execution = namedtuple("Execution", ["concurrency", "write_rate", "journal"], defaults=(1, None, None))
 Execution.__doc__ = """Groups written at once per region, a fixed pace of writes per account-region (None: botocore's),
@@ -156,6 +162,12 @@ def revoke_rate_argument_spec():
 def rule_filters_argument_spec():
     """The ``rule_filters`` option. raw: a dictionary or its text, whose predicates ``parse_predicates`` checks as it
     checks ``keep`` entries, so that every error quotes the option path and the value as written."""
+    return dict(type="raw")
+
+
+def traffic_argument_spec():
+    """The ``traffic`` option. raw: a dictionary or its text, checked by ``traffic_request.parse_traffic`` so that every
+    error quotes the option path and the value as written."""
     return dict(type="raw")
 
 
@@ -267,10 +279,25 @@ def parse_revoke_request(params):
         choices.append(EVERY_RULE)
     target = Target(group_ids=None if group_id is None else (group_id,), group_name=name, vpc_id=vpc_id,
                     filters=filters, regions=parse_regions(params.get("regions")), bulk=filters is not None)
+    selector = Selector(tuple(choices), keep)
+    traffic = _traffic(params, selector)
+    if params.get("require_no_traffic") and traffic is None:
+        raise NetguardAwsError("require_no_traffic needs traffic, the window of flow logs to look at, such as "
+                               "traffic: {days: 30}")
     guards = Guards(max_revoked_rules, bool(params.get("impact") or params.get("require_unused")),
-                    bool(params.get("require_unused")))
-    return Request(REVOKE_MODULE, connection, target, Change(Selector(tuple(choices), keep)), guards,
-                   Execution(concurrency, revoke_rate, journal)), warnings
+                    bool(params.get("require_unused")), bool(params.get("require_no_traffic")))
+    return Request(REVOKE_MODULE, connection, target, Change(selector), guards,
+                   Execution(concurrency, revoke_rate, journal), traffic), warnings
+
+
+def _traffic(params, selector):
+    """The ``TrafficRequest`` of ``traffic``; ``unused`` without it is refused."""
+    traffic = parse_traffic(params.get("traffic"))
+    if traffic is None and needs_traffic(selector):
+        option = "rule_filters.unused" if needs_traffic(selector._replace(keep=())) else "keep: unused"
+        raise NetguardAwsError("%s needs traffic, the window of flow logs to look at, such as traffic: {days: 30}"
+                               % option)
+    return traffic
 
 
 def parse_journal_path(journal):
@@ -321,8 +348,9 @@ def parse_info_request(params):
     choice = Choice(tuple(predicates), None) if predicates else EVERY_RULE
     target = Target(group_ids=tuple(dict.fromkeys(group_ids)) or None, group_name=name, vpc_id=vpc_id,
                     filters=filters, regions=parse_regions(params.get("regions")))
-    return Request(INFO_MODULE, connection, target, Change(Selector((choice,)), removes=False), Guards(),
-                   Execution()), warnings
+    selector = Selector((choice,))
+    return Request(INFO_MODULE, connection, target, Change(selector, removes=False), Guards(), Execution(),
+                   _traffic(params, selector)), warnings
 
 
 def parse_regions(value):

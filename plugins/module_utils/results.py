@@ -22,6 +22,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.impact import diff_no
 from ansible_collections.netguard.aws.plugins.module_utils.request import INFO_MODULE, RESTORE_MODULE
 from ansible_collections.netguard.aws.plugins.module_utils.rules import owner_of
 from ansible_collections.netguard.aws.plugins.module_utils.selector import EVERY_RULE
+from ansible_collections.netguard.aws.plugins.module_utils.traffic_guard import carried_lines
 from ansible_collections.netguard.aws.plugins.module_utils.writer import after, new_rule
 
 
@@ -68,7 +69,8 @@ def _one_group(restore, outcomes, entries, warnings, check_mode, diff):
         return {"changed": False, "warnings": warnings}
     (outcome,), ((entry, problem),) = outcomes, entries
     if outcome.error is not None and not restore:
-        raise NetguardAwsError(outcome.error.msg, **dict(outcome.error.details, warnings=warnings))
+        raise NetguardAwsError(outcome.error.msg, **dict(_traffic_keys(outcome.plan), **dict(
+            outcome.error.details, warnings=warnings)))
     result = dict(((key, value) for key, value in entry.items() if key not in ("group_name", "vpc_id")),
                   warnings=warnings)
     if not restore:
@@ -98,6 +100,7 @@ def _revoke_entry(outcome):
     if outcome.error is not None:
         entry.update({"changed": False, "failed": True, "msg": outcome.error.msg, "revoked_rules": [],
                       "revoked_ip_permissions": [], "unmatched": [], "kept": []})
+        entry.update(_traffic_keys(plan))
         return entry, outcome.error.msg
     entry.update({
         "changed": bool(outcome.revoked),
@@ -110,7 +113,15 @@ def _revoke_entry(outcome):
     })
     if plan.affected is not None and outcome.revoked:
         entry["affected_interfaces"] = plan.affected
+    entry.update(_traffic_keys(plan))
     return entry, None
+
+
+def _traffic_keys(plan):
+    """With ``traffic``: the flows the group's plan cuts and how complete the evidence is."""
+    if plan.traffic is None:
+        return {}
+    return {"cut_flows": plan.traffic.cut_flows, "traffic_coverage": plan.traffic.coverage}
 
 
 def _restore_entry(outcome):
@@ -144,7 +155,8 @@ def _diff(outcome):
     plan = outcome.plan
     notes = dict((rule.rule_id, "kept by keep[%d]" % item.index) for rule, item in plan.kept)
     header_note = diff_note(plan.affected) if plan.affected is not None and outcome.revoked else None
-    return egress_diff(plan.group["GroupId"], plan.before, after(outcome), notes, header_note)
+    details = carried_lines(plan.traffic, [rule.rule_id for rule in outcome.revoked]) if plan.traffic else None
+    return egress_diff(plan.group["GroupId"], plan.before, after(outcome), notes, header_note, details)
 
 
 def _totals(restore, entries):
@@ -159,6 +171,13 @@ def _totals(restore, entries):
     return totals
 
 
+def _listed_rule(rule, traffic):
+    listed = dict(rule_summary(rule), display=display_line(rule))
+    if traffic is not None:
+        listed["traffic"] = traffic.rules[rule.rule_id]
+    return listed
+
+
 def _listing(request, outcomes, warnings, regions_report):
     """The info module's result: the listed groups, each with the egress rules the selector takes (a group none of
     whose rules passes a rule filter is left out)."""
@@ -171,7 +190,9 @@ def _listing(request, outcomes, warnings, regions_report):
         group = plan.group
         entry = {"group_id": group["GroupId"], "group_name": group.get("GroupName"), "vpc_id": group.get("VpcId"),
                  "owner_id": group.get("OwnerId"),
-                 "egress_rules": [dict(rule_summary(rule), display=display_line(rule)) for rule in plan.taken]}
+                 "egress_rules": [_listed_rule(rule, plan.traffic) for rule in plan.taken]}
+        if plan.traffic is not None:
+            entry["traffic_coverage"] = plan.traffic.coverage
         if regions_report is not None:
             entry["region"] = plan.region
         security_groups.append(entry)

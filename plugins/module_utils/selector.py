@@ -41,19 +41,20 @@ from ansible_collections.netguard.aws.plugins.module_utils.rules import (
 )
 
 PREDICATE_NAMES = ("protocol", "allows_port", "destination_within", "destination_covers", "destination_group",
-                   "prefix_list_id", "description", "tags", "stale")
+                   "prefix_list_id", "description", "tags", "stale", "unused")
 # VPC peering states in which a referenced group can no longer be reached.
 DEAD_PEERING_STATES = ("deleted", "deleting", "expired", "failed", "rejected")
 
 Predicate = namedtuple("Predicate", ["rule_id", "protocols", "port_range", "ports", "destinations", "group_owner",
-                                     "within", "covers", "description", "tags", "stale"],
-                       defaults=(None,) * 11)
+                                     "within", "covers", "description", "tags", "stale", "unused"],
+                       defaults=(None,) * 12)
 Predicate.__doc__ = """Conditions on one rule, all of which must hold; None holds for any rule.
 
 ``port_range``: the rule's canonical ports, exactly; ``ports``: ranges of which the rule lets one port through.
 ``destinations``: sets of ``(destination_type, destination)``, each of which must hold the rule's destination.
 ``group_owner``: the account of a referenced group. ``within`` and ``covers``: networks the rule's CIDR is inside of,
-or contains. ``description``: a shell pattern; ``tags``: ``(key, value or None)`` pairs; ``stale``: True.
+or contains. ``description``: a shell pattern; ``tags``: ``(key, value or None)`` pairs; ``stale`` and ``unused``:
+True.
 """
 
 Choice = namedtuple("Choice", ["predicates", "reported"])
@@ -65,8 +66,9 @@ KeepItem.__doc__ = """One ``keep`` entry: a predicate (a rule ID is one), and th
 
 Selector = namedtuple("Selector", ["choices", "keep"], defaults=((),))
 
-Facts = namedtuple("Facts", ["stale_rule_ids"], defaults=(frozenset(),))
-Facts.__doc__ = """What predicates know of a group beyond its rules: the IDs of its stale rules."""
+Facts = namedtuple("Facts", ["stale_rule_ids", "unused_rule_ids"], defaults=(frozenset(), frozenset()))
+Facts.__doc__ = """What predicates know of a group beyond its rules: the IDs of its stale rules, and of those that
+carried no observed flow (``traffic.py``; none where the evidence is incomplete)."""
 
 Selection = namedtuple("Selection", ["taken", "kept", "unmatched", "warnings"])
 Selection.__doc__ = """``taken`` and ``kept`` (``(rule, keep_item)``) in the described order; ``unmatched``: the
@@ -119,6 +121,8 @@ def passes(described, predicate, facts=Facts()):
                                               for key, value in predicate.tags):
         return False
     if predicate.stale and described.rule_id not in facts.stale_rule_ids:
+        return False
+    if predicate.unused and described.rule_id not in facts.unused_rule_ids:
         return False
     return True
 
@@ -218,6 +222,11 @@ def needs_stale(selector):
     return any(predicate.stale for predicate in _predicates(selector))
 
 
+def needs_traffic(selector):
+    """Whether a predicate asks which rules carried no observed flow (``unused``)."""
+    return any(predicate.unused for predicate in _predicates(selector))
+
+
 def for_vpc(selector, ids_by_name, vpc_id):
     """``selector`` with destination group names replaced by their IDs in ``vpc_id`` (``{(vpc_id, name): id}``).
 
@@ -295,7 +304,7 @@ def parse_predicates(value, option, warnings, empty_means):
         parsed("prefix_list_id", lambda item, where: (PREFIX_LIST_ID, aws_id(item, where, "pl")))) if destination)
     return Predicate(protocols=protocols, ports=ports, within=within, covers=covers, destinations=destinations or None,
                      description=parsed("description", _pattern), tags=parsed("tags", _tags),
-                     stale=parsed("stale", _stale))
+                     stale=parsed("stale", _stale), unused=parsed("unused", _unused))
 
 
 def parse_keep(entries, warnings):
@@ -390,11 +399,20 @@ def named_items(value, option, shape, key_noun, allow_empty=True):
 
 
 def _stale(value, option):
+    return _only_true(value, option, "to take rules that reference an unreachable group; leave stale out to take "
+                      "rules whether or not they are stale")
+
+
+def _unused(value, option):
+    return _only_true(value, option, "to take rules that carried no flow in the traffic window; leave unused out "
+                      "to take rules whether or not traffic used them")
+
+
+def _only_true(value, option, meaning):
     try:
-        stale = boolean(value, strict=True)
+        given = boolean(value, strict=True)
     except TypeError:
-        stale = None
-    if stale is not True:
-        raise invalid(option, value, "is not accepted: only true is, to take rules that reference an unreachable "
-                      "group; leave stale out to take rules whether or not they are stale")
+        given = None
+    if given is not True:
+        raise invalid(option, value, "is not accepted: only true is, " + meaning)
     return True

@@ -27,6 +27,7 @@ extends_documentation_fragment:
   - netguard.aws.connection
   - netguard.aws.rule_filters
   - netguard.aws.regions
+  - netguard.aws.traffic
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 options:
@@ -96,7 +97,8 @@ notes:
     to V(false) to always run the module, or to V(true) to always run inside the controller."
   - With a rule filter, only the groups that have matching rules are returned.
   - "IAM permissions: C(ec2:DescribeSecurityGroups) and C(ec2:DescribeSecurityGroupRules);
-    C(ec2:DescribeStaleSecurityGroups) for O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all)."
+    C(ec2:DescribeStaleSecurityGroups) for O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all);
+    for O(traffic), those it lists."
   - With O(regions), O(group_id) and O(group_name) look in every listed region; an ID found in none of them, or a
     name found in none or in several groups, is an error.
 seealso:
@@ -227,6 +229,43 @@ security_groups:
         display:
           description: The rule on one line, as in the revoke module's diff.
           type: str
+        traffic:
+          description:
+            - With O(traffic), what the rule carried in the window, from the flow logs of the interfaces behind the
+              group.
+          type: dict
+          version_added: 0.2.0
+          contains:
+            flows:
+              description: Distinct flows (interface, protocol, destination address, destination port) the rule
+                allows or might allow; replies to inbound connections are not flows.
+              type: int
+            packets:
+              description: Their packets in the window.
+              type: int
+            bytes:
+              description: Their bytes in the window.
+              type: int
+            first_seen:
+              description: The earliest C(start) of their records, ISO 8601 UTC; null without flows.
+              type: str
+            last_seen:
+              description: The latest C(end) of their records, ISO 8601 UTC; null without flows.
+              type: str
+            only_rule_for:
+              description: How many of them no other egress rule of the interface's groups surely allows, so that
+                removing this rule alone would cut them.
+              type: int
+            top_destinations:
+              description: The 10 largest of them by packets, each with C(interface), C(protocol), C(destination),
+                C(port), C(packets), C(bytes) and C(last_seen), as the revoke module's C(cut_flows).
+              type: list
+              elements: dict
+    traffic_coverage:
+      description: With O(traffic), how complete the evidence of the group is, as the revoke module's
+        C(traffic_coverage).
+      type: dict
+      version_added: 0.2.0
   sample:
     - group_id: sg-0123456789abcdef0
       group_name: web
@@ -273,6 +312,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.request import (
     rule_filters_argument_spec,
     ids_argument_spec,
     shorthand_argument_spec,
+    traffic_argument_spec,
 )
 
 ARGUMENT_SPEC = dict(
@@ -281,6 +321,7 @@ ARGUMENT_SPEC = dict(
     vpc_id=dict(type="str"),
     filters=filters_argument_spec(),
     rule_filters=rule_filters_argument_spec(),
+    traffic=traffic_argument_spec(),
     regions=regions_argument_spec(),
 )
 ARGUMENT_SPEC.update(shorthand_argument_spec())

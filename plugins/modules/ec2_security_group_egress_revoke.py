@@ -46,6 +46,7 @@ extends_documentation_fragment:
   - netguard.aws.regions
   - netguard.aws.ip_permissions
   - netguard.aws.writes
+  - netguard.aws.traffic
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 options:
@@ -105,6 +106,18 @@ options:
       - Refuse the whole task, before any write call and like O(max_revoked_rules), when any group that would change
         has network interfaces attached, naming the groups and interfaces; nothing is revoked.
       - Implies O(impact).
+    type: bool
+    default: false
+    version_added: 0.2.0
+  require_no_traffic:
+    description:
+      - Refuse each group whose plan would cut a flow seen in the flow logs of O(traffic) (which it needs), before
+        any write call. A plan cuts a flow that one of the rules to remove allows, or might allow, and that no rule
+        left after the task, in any group of that interface, surely allows. The refusal names the flows (interface, protocol,
+        destination, port, packets, last seen) and the group's RV(cut_flows) and RV(traffic_coverage) are returned.
+      - A group whose evidence is incomplete is refused too, with the reasons, since no traffic cannot be shown.
+      - In bulk mode the refused groups fail (nothing is written to them) and the others go on; the task fails, as
+        when any group fails.
     type: bool
     default: false
     version_added: 0.2.0
@@ -185,7 +198,8 @@ attributes:
     support: full
     details:
       - Shows the group's egress rules before and after, one sorted line per rule; in bulk mode, for each group
-        that changes.
+        that changes. With O(traffic), each rule to remove is followed by what it carried in the window and the
+        flows its removal cuts.
   platform:
     support: full
     platforms: aws
@@ -200,7 +214,7 @@ notes:
     C(ec2:DescribeSecurityGroups) in bulk mode, when a group is given by name, or when the group turns out to
     have no rules (to tell an empty group from a missing one); C(ec2:DescribeStaleSecurityGroups) for
     O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all); C(ec2:DescribeNetworkInterfaces) for
-    O(impact) and O(require_unused)."
+    O(impact) and O(require_unused); for O(traffic), those it lists."
   - A group that does not exist is an error, never a silent success.
   - RV(ignore:changed) is V(true) only when AWS reports the rules as revoked (C(RevokedSecurityGroupRules)); on
     endpoints that do not return that field, a successful revoke by rule IDs means all of them went.
@@ -467,6 +481,80 @@ affected_interfaces:
         type: load_balancer
         instance_id: null
         description: ELB app/web/50dc6c495c0c9188
+cut_flows:
+  description:
+    - With O(traffic), the flows seen in the window that the group's plan cuts (in check mode, would cut). Each was sent
+      by an interface behind the group, allowed (or possibly allowed) by a rule that goes, and surely allowed by no rule
+      left in that interface's groups after the task. Most packets first. Also on a refusal.
+  returned: with O(traffic), for one group
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  contains:
+    interface:
+      description: The network interface that sent the flow.
+      type: str
+    protocol:
+      description: V(tcp), V(udp), V(icmp), V(icmpv6), or the protocol number.
+      type: str
+    destination:
+      description: The destination address.
+      type: str
+    port:
+      description: The destination port (0 for protocols without ports).
+      type: int
+    packets:
+      description: Packets of the flow's records in the window.
+      type: int
+    bytes:
+      description: Bytes of the flow's records in the window.
+      type: int
+    last_seen:
+      description: The latest C(end) of its records, ISO 8601 UTC.
+      type: str
+  sample:
+    - interface: eni-0123456789abcdef0
+      protocol: tcp
+      destination: 52.94.0.10
+      port: 443
+      packets: 1204
+      bytes: 904321
+      last_seen: "2026-12-04T10:05:00Z"
+traffic_coverage:
+  description:
+    - With O(traffic), how complete the flow log evidence of the group is; also on a refusal.
+  returned: with O(traffic), for one group
+  type: dict
+  version_added: 0.2.0
+  contains:
+    complete:
+      description: Whether every interface behind the group has records covering the whole window; when V(false),
+        O(rule_filters.unused) takes nothing and O(require_no_traffic) refuses the group.
+      type: bool
+    since:
+      description: The window's start, ISO 8601 UTC.
+      type: str
+    until:
+      description: The window's end, ISO 8601 UTC.
+      type: str
+    interfaces:
+      description: How many network interfaces use the group.
+      type: int
+    logged_interfaces:
+      description: How many of them the evidence covers.
+      type: int
+    reasons:
+      description: Why the evidence is incomplete, one sentence each naming the interface or the flow log.
+      type: list
+      elements: str
+  sample:
+    complete: false
+    since: "2026-11-05T00:00:00Z"
+    until: "2026-12-05T00:00:00Z"
+    interfaces: 2
+    logged_interfaces: 1
+    reasons:
+      - "eni-0fedcba9876543210 has no flow log (on the interface, its subnet subnet-0123456789abcdef0 or its VPC vpc-0123456789abcdef0)"
 revoked_rules:
   description:
     - The egress rules removed, as AWS described them; in check mode, the rules that would be removed.
@@ -650,6 +738,15 @@ groups:
     affected_interfaces:
       description: With O(impact), as RV(affected_interfaces), for a group that changes.
       type: dict
+    cut_flows:
+      description: With O(traffic), as RV(cut_flows), for this group.
+      type: list
+      elements: dict
+      version_added: 0.2.0
+    traffic_coverage:
+      description: With O(traffic), as RV(traffic_coverage), for this group.
+      type: dict
+      version_added: 0.2.0
     failed:
       description: Present and V(true) when revoking from this group failed.
       type: bool
@@ -752,6 +849,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.request import (
     parse_revoke_request,
     regions_argument_spec,
     revoke_rate_argument_spec,
+    traffic_argument_spec,
     rule_filters_argument_spec,
     ids_argument_spec,
     shorthand_argument_spec,
@@ -772,6 +870,8 @@ ARGUMENT_SPEC = dict(
     concurrency=dict(type="int", default=8),
     impact=dict(type="bool", default=False),
     require_unused=dict(type="bool", default=False),
+    require_no_traffic=dict(type="bool", default=False),
+    traffic=traffic_argument_spec(),
     rule_filters=rule_filters_argument_spec(),
     # raw elements: a rule ID or a dictionary of predicates.
     keep=dict(type="list", elements="raw"),

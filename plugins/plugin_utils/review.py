@@ -13,20 +13,22 @@ from collections import namedtuple
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import described_from_summary, display_line
+from ansible_collections.netguard.aws.plugins.module_utils.traffic_guard import flow_text
 
 REVOKE = "netguard.aws.ec2_security_group_egress_revoke"
 RESTORE = "netguard.aws.ec2_security_group_egress_restore"
 FORMAT = "netguard.aws/egress-review/1"
 # What a group entry of the report keeps: the shape the restore module's ``revoked`` reads, and what a reviewer needs.
 GROUP_KEYS = ("group_id", "group_name", "vpc_id", "region", "owner_id", "changed", "failed", "msg", "revoked_rules",
-              "revoked_ip_permissions", "kept", "egress_rules", "affected_interfaces")
-GUARDS = ("max_revoked_rules", "require_unused")
-COLUMNS = ("host", "account", "region", "group", "went", "stays", "interfaces", "status")
-HEADINGS = ("HOST", "ACCOUNT", "REGION", "GROUP", "WENT", "STAYS", "INTERFACES", "STATUS")
+              "revoked_ip_permissions", "kept", "egress_rules", "affected_interfaces", "cut_flows", "traffic_coverage")
+GUARDS = ("max_revoked_rules", "require_unused", "require_no_traffic")
+COLUMNS = ("host", "account", "region", "group", "went", "stays", "interfaces", "cut", "status")
+HEADINGS = ("HOST", "ACCOUNT", "REGION", "GROUP", "WENT", "STAYS", "INTERFACES", "CUT FLOWS", "STATUS")
 # The printed table cuts longer messages; the Markdown has them whole.
 STATUS_WIDTH = 120
 
-Row = namedtuple("Row", ["host", "task", "account", "region", "group", "went", "stays", "interfaces", "status", "lines"])
+Row = namedtuple("Row", ["host", "task", "account", "region", "group", "went", "stays", "interfaces", "cut", "status",
+                         "lines", "cut_flows"], defaults=("-", "-", "-", "-", "-", (), ()))
 
 
 class Review:
@@ -78,11 +80,13 @@ class Review:
             status = "would revoke (check mode)" if check_mode else "revoked"
         else:
             status = "no change"
+        cut_flows = group.get("cut_flows") if isinstance(group.get("cut_flows"), list) else None
         self.rows.append(Row(host, task, group.get("owner_id"), group.get("region"), group.get("group_id"),
                              "%d" % len(revoked),
                              "%d" % len(stays) if "egress_rules" in group else "-",
-                             "%d" % affected["total"] if isinstance(affected, dict) else "-", status,
-                             ["-" + line for line in revoked] + [" " + line for line in stays]))
+                             "%d" % affected["total"] if isinstance(affected, dict) else "-",
+                             "-" if cut_flows is None else "%d" % len(cut_flows), status,
+                             ["-" + line for line in revoked] + [" " + line for line in stays], cut_flows or ()))
         entry = dict((key, group[key]) for key in GROUP_KEYS if key in group)
         self.groups.append(dict(entry, host=host, task=task, check_mode=check_mode))
 
@@ -94,12 +98,12 @@ class Review:
             status = "restored" if restored else "no change"
         added = set(restored)
         self.rows.append(Row(host, task, group.get("owner_id"), group.get("region"), group.get("group_id"),
-                             "+%d" % len(restored), "%d" % len(group.get("egress_rules") or ()), "-", status,
+                             "+%d" % len(restored), "%d" % len(group.get("egress_rules") or ()), "-", "-", status,
                              ["+" + line for line in restored] + [" " + line for line in _rules(group.get("egress_rules"))
                                                                   if line not in added]))
 
     def _task_row(self, host, task, status, failed, group_id=None):
-        self.rows.append(Row(host, task, None, None, group_id or "-", "-", "-", "-", status, []))
+        self.rows.append(Row(host, task, None, None, group_id or "-", status=status))
         self.tasks.append({"host": host, "task": task, "failed": failed, "msg": status})
 
     def table(self):
@@ -127,6 +131,12 @@ class Review:
                 row.group, _cell(row.region), _cell(row.account), row.task, row.host)
             out += ["", heading, "", "```diff"]
             out += sorted(row.lines, key=lambda line: line[1:]) + ["```"]
+        cutting = [row for row in self.rows if row.cut_flows]
+        if cutting:
+            out += ["", "## Cut flows", "", "Flows seen in the flow logs that no rule left after the change allows."]
+            for row in cutting:
+                out += ["", "### %s (%s): %s on %s" % (row.group, _cell(row.region), row.task, row.host), ""]
+                out += ["- " + _markdown_cell(flow_text(flow)) for flow in row.cut_flows]
         return "\n".join(out) + "\n"
 
     def report(self):

@@ -385,12 +385,12 @@ def test_require_unused_needs_the_impact_and_implies_it():
 @pytest.mark.parametrize("args, message", [
     (dict(rule_filters={}), "rule_filters is empty, which would select every egress rule (that is revoke_all): give "
                             "at least one of protocol, allows_port, destination_within, destination_covers, "
-                            "destination_group, prefix_list_id, description, tags, stale"),
+                            "destination_group, prefix_list_id, description, tags, stale, unused"),
     (dict(rule_filters={"protocol": "gre"}), "rule_filters.protocol 'gre' is not a protocol: use all or -1, tcp or 6, "
                                              "udp or 17, icmp or 1, icmpv6 or 58, or a protocol number 0-255"),
     (dict(revoke_all=True, keep=[{"cidr": "10.0.0.0/8"}]),
      "keep[0] 'cidr' is not a predicate: use protocol, allows_port, destination_within, destination_covers, "
-     "destination_group, prefix_list_id, description, tags, stale"),
+     "destination_group, prefix_list_id, description, tags, stale, unused"),
     (dict(revoke_all=True, journal=" "), "journal ' ' is not a file path"),
     (dict(revoke_all=False), "revoke_all is false and no rule is selected: set revoke_all=true, or give "
                              "security_group_rule_ids, ip_permissions, rule_filters or protocol with a destination"),
@@ -525,7 +525,7 @@ def test_any_one_shorthand_option_filters_the_listing(args, expected):
 @pytest.mark.parametrize("args, message", [
     (dict(rule_filters={}), "rule_filters is empty, which would list every egress rule (leave rule_filters out for "
                             "that): give at least one of protocol, allows_port, destination_within, "
-                            "destination_covers, destination_group, prefix_list_id, description, tags, stale"),
+                            "destination_covers, destination_group, prefix_list_id, description, tags, stale, unused"),
     (dict(cidr=[]), "cidr is empty: list at least one entry, or leave the option out"),
     (dict(protocol="gre"), "protocol 'gre' is not a protocol: use all or -1, tcp or 6, udp or 17, icmp or 1, "
                            "icmpv6 or 58, or a protocol number 0-255"),
