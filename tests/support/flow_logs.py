@@ -84,8 +84,9 @@ def object_key(prefix, region, flow_log_id, written, hive=False, per_hour=False,
         base += "%s/vpcflowlogs/%s/%04d/%02d/%02d/" % (account, region, moment.year, moment.month, moment.day)
         if per_hour:
             base += "%02d/" % moment.hour
-    name = "%s_vpcflowlogs_%s_%s_%sZ_%s.log.%s" % (account, region, flow_log_id, moment.strftime("%Y%m%dT%H%M"),
-                                                  "%08x" % (written & 0xffffffff), "parquet" if parquet else "gz")
+    name = "%s_vpcflowlogs_%s_%s_%sZ_%08x.log.%s" % (
+        account, region, flow_log_id, moment.strftime("%Y%m%dT%H%M"), written & 0xffffffff,
+        "parquet" if parquet else "gz")
     return base + name
 
 

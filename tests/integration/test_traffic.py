@@ -1,0 +1,119 @@
+"""Traffic evidence under ansible-playbook on both execution paths, on moto_server: the info module's per-rule
+traffic, ``unused`` in check mode with its diff, ``require_no_traffic`` refusing with the flows the plan cuts, and the
+egress_review report of them; flow logs in S3 (default format) and in CloudWatch Logs (a custom format)."""
+
+import json
+import os
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+
+from ..support.endpoint import ACCESS_KEY, REGION, SECRET_KEY
+from ..support.flow_estate import Estate, busy_records
+from ..support.flow_logs import CUSTOM_FIELDS, DEFAULT_FIELDS, flow
+from ..support.seed import egress_rules
+
+pytestmark = pytest.mark.integration
+
+TRAFFIC = '{"since": "{{ window_start }}", "until": "{{ window_end }}"}'
+PLAY = """
+- name: Traffic evidence
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: What each rule carried
+      netguard.aws.ec2_security_group_egress_info:
+        group_id: ["{{ web }}", "{{ db }}"]
+        traffic: %(traffic)s
+
+    - name: Remove what carried nothing
+      netguard.aws.ec2_security_group_egress_revoke:
+        group_id: "{{ web }}"
+        rule_filters: {unused: true}
+        traffic: %(traffic)s
+      check_mode: true
+      diff: true
+
+    - name: Remove the allow-all rules, unless traffic needs them
+      netguard.aws.ec2_security_group_egress_revoke:
+        filters: {vpc-id: "{{ vpc }}"}
+        protocol: all
+        cidr: 0.0.0.0/0
+        require_no_traffic: true
+        traffic: %(traffic)s
+      ignore_errors: true
+""" % {"traffic": TRAFFIC}
+
+
+def client(service, endpoint):
+    return boto3.client(service, region_name=REGION, endpoint_url=endpoint.url, aws_access_key_id=ACCESS_KEY,
+                        aws_secret_access_key=SECRET_KEY)
+
+
+@pytest.fixture
+def estate(endpoint):
+    endpoint.reset()
+    estate = Estate(endpoint.client(), client("s3", endpoint), client("logs", endpoint))
+    # S3 for the VPC, CloudWatch Logs in a custom format for interface c, as a flow log of its own.
+    flow_log_id = estate.flow_log_to_s3()
+    estate.flow_log_to_group(CUSTOM_FIELDS, resource=estate.enis["c"])
+    since, until = estate.window()
+    start = since + 60
+    estate.put_s3(flow_log_id, DEFAULT_FIELDS, busy_records(estate, start), start + 900)
+    estate.put_events(CUSTOM_FIELDS, [flow(estate.enis["c"], "10.0.1.20", "52.94.7.7", 41000, 443, start,
+                                           flow_direction="egress", tcp_flags=2, packets=11, size=1100)])
+    return estate, since, until
+
+
+def iso(seconds):
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_traffic_on_both_paths(ansible, work_dir, estate, execution_path):
+    estate, since, until = estate
+    playbook = os.path.join(work_dir, "traffic.yml")
+    with open(playbook, "w") as handle:
+        handle.write(PLAY)
+    before = dict((group, egress_rules(estate.ec2, group)) for group in (estate.web, estate.db))
+    results_file = os.path.join(work_dir, "traffic-%s.json" % execution_path)
+    review_dir = os.path.join(work_dir, "traffic-review-%s" % execution_path)
+    completed = ansible("ansible-playbook", playbook, "-e", json.dumps({
+        "window_start": iso(since), "window_end": iso(until), "web": estate.web, "db": estate.db, "vpc": estate.vpc}),
+        in_process=execution_path, results_file=results_file,
+        extra_environment={"ANSIBLE_CALLBACKS_ENABLED": "netguard.aws.egress_review",
+                           "NETGUARD_AWS_REVIEW_DIR": review_dir})
+    assert completed.returncode == 0, completed.stdout
+    with open(results_file) as handle:
+        entries = json.load(handle)
+    assert [entry["failed"] for entry in entries] == [False, False, True]
+    info, unused, refused = [entry["result"] for entry in entries]
+
+    web_rules = dict((rule["display"].split("  ", 1)[1], rule["traffic"])
+                     for rule in info["security_groups"][0]["egress_rules"])
+    assert web_rules["all  -> 0.0.0.0/0"]["flows"] == 5
+    assert web_rules["tcp 443  -> 52.94.0.0/16"]["packets"] == 25
+    assert web_rules["icmp 8  -> 10.0.0.0/8"]["flows"] == 0
+    db_rules = dict((rule["display"].split("  ", 1)[1], rule["traffic"])
+                    for rule in info["security_groups"][1]["egress_rules"])
+    # c's flow log is in CloudWatch Logs; b's DNS goes out through web's allow-all rule as well as db's.
+    assert db_rules["all  -> 0.0.0.0/0"]["flows"] == 2
+    assert db_rules["all  -> 0.0.0.0/0"]["only_rule_for"] == 1
+
+    assert [rule["ip_protocol"] for rule in unused["revoked_rules"]] == ["icmp"]
+    assert "carried no flow" in unused["diff"]["before"]
+
+    by_group = dict((group["group_id"], group) for group in refused["groups"])
+    # Both allow-all rules go in the same task: b's DNS, which each allowed, is cut from both groups.
+    assert sorted((flow["interface"], flow["destination"]) for flow in by_group[estate.db]["cut_flows"]) == sorted([
+        (estate.enis["b"], "8.8.8.8"), (estate.enis["c"], "52.94.7.7")])
+    assert sorted((flow["interface"], flow["destination"]) for flow in by_group[estate.web]["cut_flows"]) == sorted([
+        (estate.enis["a"], "1.1.1.1"), (estate.enis["b"], "8.8.8.8")])
+    assert by_group[estate.web]["msg"].startswith("require_no_traffic: revoking 1 egress rule from %s would cut"
+                                                   % estate.web)
+    assert dict((group, egress_rules(estate.ec2, group)) for group in (estate.web, estate.db)) == before
+    table = completed.stdout[completed.stdout.index("NETGUARD.AWS EGRESS REVIEW"):]
+    assert "CUT FLOWS" in table
+    with open(os.path.join(review_dir, "egress-review.md")) as handle:
+        markdown = handle.read()
+    assert "## Cut flows" in markdown and "8.8.8.8 port 53" in markdown
