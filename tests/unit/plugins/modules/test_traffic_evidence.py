@@ -219,3 +219,33 @@ def test_each_cause_of_incomplete_coverage_refuses_with_its_reason(estate, run_m
            "cover it" % b not in reasons
     assert any(reason.startswith("%s: s3://%s has SKIPDATA" % (a, BUCKET)) for reason in reasons)
     assert [name for name, _params in api_calls if name.startswith("Revoke")] == []
+
+
+def test_check_mode_and_diff_show_what_each_removed_rule_carried(estate, run_module, api_calls):
+    flow_log_id = estate.flow_log_to_s3()
+    since, until = estate.window()
+    start = since + 60
+    estate.put_s3(flow_log_id, DEFAULT_FIELDS, busy_records(estate, start), start + 900)
+    result = run_module(check_mode=True, diff=True, group_id=estate.web, protocol="all", cidr=["0.0.0.0/0"],
+                        traffic={"since": iso(since), "until": iso(until)})
+    a = estate.enis["a"]
+    assert result["changed"] is True and result["check_mode"] is True
+    assert [(one["interface"], one["destination"], one["port"]) for one in result["cut_flows"]] == [(a, "1.1.1.1", 123)]
+    rule_id = estate.rule("-1 -1 0.0.0.0/0")
+    assert "%s  all  -> 0.0.0.0/0\n    carried 5 flows (45 packets, last seen %s)\n    cuts %s udp -> 1.1.1.1 port 123 " \
+           "(2 packets, last seen %s)\n" % (rule_id, iso(start + 660), a, iso(start + 420)) in result["diff"]["before"]
+    assert "carried" not in result["diff"]["after"]
+    assert [params.get("DryRun") for name, params in api_calls if name == "RevokeSecurityGroupEgress"] == [True]
+
+
+@pytest.mark.parametrize("args", [
+    dict(revoke_all=True, traffic={"days": 0}),
+    dict(revoke_all=True, traffic={"since": "2026-12-06", "until": "2026-12-05"}),
+    dict(revoke_all=True, traffic={"days": 1, "flow_logs": [{"s3": "logs/prefix"}]}),
+    dict(rule_filters={"unused": True}),
+    dict(revoke_all=True, require_no_traffic=True),
+])
+def test_hostile_traffic_input_fails_before_any_call(run_module, api_calls, args):
+    result = run_module(group_id="sg-0123456789abcdef0", **args)
+    assert result["failed"] is True
+    assert api_calls == []
