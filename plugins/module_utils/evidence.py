@@ -65,14 +65,11 @@ def observe(api, log_clients, group_ids, described, traffic):
 
 
 def _interface(entry):
-    addresses = set()
-    for private in entry.get("PrivateIpAddresses") or ():
-        addresses.add(private.get("PrivateIpAddress"))
-        addresses.add((private.get("Association") or {}).get("PublicIp"))
-    addresses.add(entry.get("PrivateIpAddress"))
-    addresses.add((entry.get("Association") or {}).get("PublicIp"))
-    for ipv6 in entry.get("Ipv6Addresses") or ():
-        addresses.add(ipv6.get("Ipv6Address"))
+    # The private addresses: those its flow log records show, and those a rule referring to its group allows (a group
+    # reference does not reach public or Elastic IP addresses).
+    addresses = set([entry.get("PrivateIpAddress")])
+    addresses.update(private.get("PrivateIpAddress") for private in entry.get("PrivateIpAddresses") or ())
+    addresses.update(ipv6.get("Ipv6Address") for ipv6 in entry.get("Ipv6Addresses") or ())
     return Interface(entry["NetworkInterfaceId"], tuple(group["GroupId"] for group in entry.get("Groups") or ()),
                      frozenset(ipaddress.ip_address(address).compressed for address in addresses if address),
                      entry.get("SubnetId"), entry.get("VpcId"), entry.get("OwnerId"))

@@ -7,6 +7,7 @@
 Every refusal names the option path and the value, before any client exists.
 """
 
+import math
 import re
 import time
 from collections import namedtuple
@@ -56,7 +57,7 @@ def parse_traffic(value, now=None):
         if key not in TRAFFIC_KEYS:
             raise invalid("traffic", key, "is not an option of traffic: use %s" % ", ".join(TRAFFIC_KEYS))
     now = time.time() if now is None else now
-    until = _time(items["until"], "traffic.until") if "until" in items else int(now)
+    until = _time(items["until"], "traffic.until", math.ceil) if "until" in items else math.ceil(now)
     if "days" in items and "since" in items:
         raise NetguardAwsError("traffic: give days or since, not both")
     if "days" in items:
@@ -89,9 +90,10 @@ def _days(value):
     return value
 
 
-def _time(value, option):
+def _time(value, option, whole=math.floor):
     """Seconds since the epoch of an ISO 8601 time (``2026-11-01``, ``2026-11-01T00:00:00Z``, with an offset); a
-    time without an offset is UTC."""
+    time without an offset is UTC. ``whole`` rounds a fraction of a second: down for a start, up for an end, so that
+    the window holds every record of the times given."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
@@ -110,7 +112,7 @@ def _time(value, option):
         raise invalid(option, value, "is not an ISO 8601 time, such as 2026-11-01 or 2026-11-01T12:00:00Z")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp())
+    return int(whole(moment.timestamp()))
 
 
 def _shown(value):

@@ -39,6 +39,8 @@ def revoke_refused(**params):
     ({"since": "2026-12-05T13:00:00+02:00"}, (NOW - 3600, NOW)),
     ({"since": "2026-12-05T11:00:00"}, (NOW - 3600, NOW)),
     ({"days": 1, "until": "2026-12-04T12:00:00Z"}, (NOW - 2 * DAY, NOW - DAY)),
+    # A fraction of a second widens the window to whole seconds.
+    ({"since": "2026-12-05T10:59:59.500Z", "until": "2026-12-05T11:00:00.200Z"}, (NOW - 3601, NOW - 3599)),
 ])
 def test_the_window(value, window):
     parsed = parse_traffic(value, NOW)
