@@ -13,6 +13,7 @@ from ..support.endpoint import ACCESS_KEY, REGION, SECRET_KEY
 from ..support.flow_estate import Estate, busy_records
 from ..support.flow_logs import CUSTOM_FIELDS, DEFAULT_FIELDS, flow
 from ..support.seed import egress_rules
+from ..support.traffic_reference import flow_order
 
 pytestmark = pytest.mark.integration
 
@@ -60,10 +61,13 @@ def estate(endpoint):
     estate.flow_log_to_group(CUSTOM_FIELDS, resource=estate.enis["c"])
     since, until = estate.window()
     start = since + 60
-    estate.put_s3(flow_log_id, DEFAULT_FIELDS, busy_records(estate, start), start + 900)
-    estate.put_events(CUSTOM_FIELDS, [flow(estate.enis["c"], "10.0.1.20", "52.94.7.7", 41000, 443, start,
-                                           flow_direction="egress", tcp_flags=2, packets=11, size=1100)])
-    return estate, since, until
+    in_s3 = busy_records(estate, start)
+    in_logs = [flow(estate.enis["c"], "10.0.1.20", "52.94.7.7", 41000, 443, start, flow_direction="egress",
+                    tcp_flags=2, packets=11, size=1100)]
+    estate.put_s3(flow_log_id, DEFAULT_FIELDS, in_s3, start + 900)
+    estate.put_events(CUSTOM_FIELDS, in_logs)
+    reference = estate.reference(DEFAULT_FIELDS + ("flow-direction", "tcp-flags"), in_s3 + in_logs, since, until)
+    return estate, since, until, reference
 
 
 def iso(seconds):
@@ -71,7 +75,7 @@ def iso(seconds):
 
 
 def test_traffic_on_both_paths(ansible, work_dir, estate, execution_path):
-    estate, since, until = estate
+    estate, since, until, reference = estate
     playbook = os.path.join(work_dir, "traffic.yml")
     with open(playbook, "w") as handle:
         handle.write(PLAY)
@@ -89,6 +93,12 @@ def test_traffic_on_both_paths(ansible, work_dir, estate, execution_path):
     assert [entry["failed"] for entry in entries] == [False, False, True]
     info, unused, refused = [entry["result"] for entry in entries]
 
+    for group in info["security_groups"]:
+        for rule in group["egress_rules"]:
+            found, expected = dict(rule["traffic"]), reference.rule_traffic(rule["security_group_rule_id"])
+            top, expected_top = found.pop("top_destinations"), expected.pop("top_destinations")
+            assert sorted(top, key=flow_order) == sorted(expected_top, key=flow_order)
+            assert found == expected, rule["display"]
     web_rules = dict((rule["display"].split("  ", 1)[1], rule["traffic"])
                      for rule in info["security_groups"][0]["egress_rules"])
     assert web_rules["all  -> 0.0.0.0/0"]["flows"] == 5
@@ -100,10 +110,18 @@ def test_traffic_on_both_paths(ansible, work_dir, estate, execution_path):
     assert db_rules["all  -> 0.0.0.0/0"]["flows"] == 2
     assert db_rules["all  -> 0.0.0.0/0"]["only_rule_for"] == 1
 
+    assert [rule["security_group_rule_id"] for rule in unused["revoked_rules"]] == sorted(reference.unused(estate.web))
     assert [rule["ip_protocol"] for rule in unused["revoked_rules"]] == ["icmp"]
     assert "carried no flow" in unused["diff"]["before"]
 
     by_group = dict((group["group_id"], group) for group in refused["groups"])
+    # What the task would remove: the allow-all rule of each group (the refused groups still have theirs).
+    removed = set(rule_id for group_id in (estate.web, estate.db)
+                  for rule_id, rule in egress_rules(estate.ec2, group_id).items()
+                  if rule["IpProtocol"] == "-1" and rule.get("CidrIpv4") == "0.0.0.0/0")
+    for group_id in (estate.web, estate.db):
+        expected = reference.cut_entries(group_id, removed)
+        assert sorted(by_group[group_id]["cut_flows"], key=flow_order) == sorted(expected, key=flow_order)
     # Both allow-all rules go in the same task: b's DNS, which each allowed, is cut from both groups.
     assert sorted((flow["interface"], flow["destination"]) for flow in by_group[estate.db]["cut_flows"]) == sorted([
         (estate.enis["b"], "8.8.8.8"), (estate.enis["c"], "52.94.7.7")])

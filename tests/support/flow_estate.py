@@ -1,6 +1,7 @@
 """A VPC whose interfaces sent flows, and its flow logs, for the traffic tests on moto (in-process or moto_server)."""
 
 from .flow_logs import flow, log_format, no_data, object_key, parquet_object, record, text_object
+from .traffic_reference import RefInterface, Reference
 
 BUCKET = "flow-logs"
 GROUP_NAME = "flow-logs"
@@ -71,6 +72,23 @@ class Estate:
                          account=self.account)
         body = parquet_object(fields, records) if parquet else text_object(fields, records)
         self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+
+    def reference(self, fields, records, since, until, incomplete=()):
+        """The plain reference model of the estate as it is now, with ``records`` logged in ``fields``."""
+        entries = self.ec2.describe_network_interfaces()["NetworkInterfaces"]
+        interfaces = dict((entry["NetworkInterfaceId"], RefInterface(
+            entry["NetworkInterfaceId"], set(one["PrivateIpAddress"] for one in entry["PrivateIpAddresses"]),
+            [group["GroupId"] for group in entry["Groups"]], entry.get("OwnerId"))) for entry in entries)
+        rules = [rule for rule in self.ec2.describe_security_group_rules()["SecurityGroupRules"] if rule["IsEgress"]]
+        group_addresses = {}
+        for interface in interfaces.values():
+            for group_id in interface.group_ids:
+                group_addresses.setdefault(group_id, set()).update(interface.addresses)
+        prefix_lists = {self.prefix_list: [entry["Cidr"] for entry in self.ec2.get_managed_prefix_list_entries(
+            PrefixListId=self.prefix_list)["Entries"]]}
+        logged = [dict((field, str(values.get(field.replace("-", "_"), "-"))) for field in fields)
+                  for values in records]
+        return Reference(interfaces, rules, group_addresses, prefix_lists, logged, since, until, incomplete)
 
     def put_events(self, fields, records):
         by_stream = {}

@@ -8,7 +8,7 @@ without tcp-flags and flow-direction, ICMP, records outside the window, REJECTs,
 interface nobody asked about, random records), interfaces with incomplete evidence, and the rules a task removes.
 The records are written as flow log text lines in one of several formats and fed to ``FlowTally``; its flows go into
 an ``Analysis``. Flows, each rule's traffic, the unused rules, the cut flows of each group's plan (and of each of its
-rules) and the groups ``require_no_traffic`` refuses must equal the reference's (traffic_reference.py).
+rules) and the groups ``require_no_traffic`` refuses must equal the reference's (tests/support/traffic_reference.py).
 """
 
 import ipaddress
@@ -26,7 +26,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.traffic import Analys
 from ansible_collections.netguard.aws.plugins.module_utils.traffic_guard import refused_plans
 
 from ....support.flow_logs import CUSTOM_FIELDS, DEFAULT_FIELDS, record
-from . import traffic_reference as reference
+from ....support import traffic_reference as reference
 
 EXAMPLES = 500
 REGION = "us-east-1"

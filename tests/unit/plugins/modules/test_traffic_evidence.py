@@ -16,6 +16,7 @@ from ansible_collections.netguard.aws.plugins.modules import ec2_security_group_
 
 from ....support.flow_estate import BUCKET, Estate, busy_records
 from ....support.flow_logs import CUSTOM_FIELDS, DEFAULT_FIELDS, flow, no_data, skip_data
+from ....support.traffic_reference import flow_order
 
 REGION = "us-east-1"
 
@@ -42,6 +43,17 @@ def flow_log_answers(monkeypatch):
     return changes
 
 
+def assert_as_reference(result, reference):
+    """Every listed rule's traffic is the reference model's (flows tied on packets in any order)."""
+    for group in result["security_groups"]:
+        for rule in group["egress_rules"]:
+            found, expected = dict(rule["traffic"]), reference.rule_traffic(rule["security_group_rule_id"])
+            top, expected_top = found.pop("top_destinations"), expected.pop("top_destinations")
+            assert found == expected, rule["display"]
+            assert sorted(top, key=flow_order) == sorted(expected_top, key=flow_order), rule["display"]
+            assert [one["packets"] for one in top] == sorted((one["packets"] for one in top), reverse=True)
+
+
 def traffic_of(result):
     """``{rule_id: traffic}`` of the info module's only group."""
     (group,) = result["security_groups"]
@@ -52,9 +64,12 @@ def test_info_traffic_per_rule_from_s3_text_in_the_default_format(estate, run_mo
     flow_log_id = estate.flow_log_to_s3()
     since, until = estate.window()
     start = since + 60
-    estate.put_s3(flow_log_id, DEFAULT_FIELDS, busy_records(estate, start), start + 900)
-    result = run_module(module=ec2_security_group_egress_info, group_id=[estate.web],
+    records = busy_records(estate, start)
+    estate.put_s3(flow_log_id, DEFAULT_FIELDS, records, start + 900)
+    result = run_module(module=ec2_security_group_egress_info, group_id=[estate.web, estate.db],
                         traffic={"since": iso(since), "until": iso(until)})
+    assert_as_reference(result, estate.reference(DEFAULT_FIELDS, records, since, until))
+    result["security_groups"] = result["security_groups"][:1]
     traffic = traffic_of(result)
     a = estate.enis["a"]
     allow_all, https = traffic[estate.rule("-1 -1 0.0.0.0/0")], traffic[estate.rule("tcp 443 52.94.0.0/16")]
@@ -78,11 +93,13 @@ def test_info_traffic_per_rule_from_s3_text_in_the_default_format(estate, run_mo
 def test_unused_selects_the_rules_that_carried_nothing(estate, run_module, api_calls):
     flow_log_id = estate.flow_log_to_s3()
     since, until = estate.window()
-    estate.put_s3(flow_log_id, DEFAULT_FIELDS, busy_records(estate, since + 60), since + 900)
+    records = busy_records(estate, since + 60)
+    estate.put_s3(flow_log_id, DEFAULT_FIELDS, records, since + 900)
     result = run_module(check_mode=True, diff=True, group_id=estate.web, rule_filters={"unused": True},
                         traffic={"since": iso(since), "until": iso(until)})
+    reference = estate.reference(DEFAULT_FIELDS, records, since, until)
     assert [rule["security_group_rule_id"] for rule in result["revoked_rules"]] == [
-        estate.rule("icmp 8 10.0.0.0/8")]
+        estate.rule("icmp 8 10.0.0.0/8")] == sorted(reference.unused(estate.web))
     assert result["cut_flows"] == []
     assert "carried no flow from %s to %s" % (iso(since), iso(until)) in result["diff"]["before"]
     assert not any(name == "RevokeSecurityGroupEgress" and not params.get("DryRun") for name, params in api_calls)
@@ -92,10 +109,13 @@ def test_require_no_traffic_refuses_with_the_flows_the_plan_cuts(estate, run_mod
     flow_log_id = estate.flow_log_to_s3()
     since, until = estate.window()
     start = since + 60
-    estate.put_s3(flow_log_id, DEFAULT_FIELDS, busy_records(estate, start), start + 900)
+    records = busy_records(estate, start)
+    estate.put_s3(flow_log_id, DEFAULT_FIELDS, records, start + 900)
     result = run_module(group_id=estate.web, protocol="all", cidr=["0.0.0.0/0"], require_no_traffic=True,
                         traffic={"since": iso(since), "until": iso(until)})
     assert result["failed"] is True
+    reference = estate.reference(DEFAULT_FIELDS, records, since, until)
+    assert result["cut_flows"] == reference.cut_entries(estate.web, {estate.rule("-1 -1 0.0.0.0/0")})
     a = estate.enis["a"]
     # b's DNS stays allowed by its other group's allow-all rule.
     assert result["cut_flows"] == [{"interface": a, "protocol": "udp", "destination": "1.1.1.1", "port": 123,
@@ -130,6 +150,7 @@ def test_custom_format_in_cloudwatch_logs_with_direction_and_flags(estate, run_m
     estate.put_events(CUSTOM_FIELDS, records)
     result = run_module(module=ec2_security_group_egress_info, group_id=[estate.web],
                         traffic={"since": iso(since), "until": iso(until)})
+    assert_as_reference(result, estate.reference(CUSTOM_FIELDS, records, since, until))
     https = traffic_of(result)[estate.rule("tcp 443 52.94.0.0/16")]
     assert [(one["destination"], one["packets"]) for one in https["top_destinations"]] == [("52.94.5.5", 9)]
     allow_all = traffic_of(result)[estate.rule("-1 -1 0.0.0.0/0")]
@@ -150,6 +171,7 @@ def test_hive_compatible_and_hourly_layouts_under_a_prefix(estate, run_module, f
                   start + 900, prefix="vpc/prod", hive=not hive, per_hour=not per_hour)
     result = run_module(module=ec2_security_group_egress_info, group_id=[estate.web],
                         traffic={"since": iso(since), "until": iso(until)})
+    assert_as_reference(result, estate.reference(DEFAULT_FIELDS, busy_records(estate, start), since, until))
     assert traffic_of(result)[estate.rule("tcp 443 52.94.0.0/16")]["packets"] == 25
 
 
@@ -161,6 +183,7 @@ def test_parquet_named_in_flow_logs(estate, run_module):
     result = run_module(module=ec2_security_group_egress_info, group_id=[estate.web],
                         traffic={"since": iso(since), "until": iso(until), "flow_logs": [
                             {"s3": "s3://%s/central" % BUCKET, "file_format": "parquet"}]})
+    assert_as_reference(result, estate.reference(DEFAULT_FIELDS, busy_records(estate, start), since, until))
     assert traffic_of(result)[estate.rule("tcp 443 52.94.0.0/16")]["packets"] == 25
     assert result["security_groups"][0]["traffic_coverage"]["complete"] is True
 

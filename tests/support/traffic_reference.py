@@ -237,6 +237,11 @@ def verdict(api_rule, key, interface, group_addresses, prefix_lists):
 
 # ----- per rule, unused, cut -------------------------------------------------------------------------------------
 
+def flow_order(entry):
+    """A sort key of flow entries that tie on packets: by interface, destination, port and protocol."""
+    return entry["interface"], entry["destination"], entry["port"], entry["protocol"]
+
+
 def iso(seconds):
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
