@@ -204,6 +204,16 @@ def test_flow_direction_decides_over_the_addresses():
     assert tally_of([looped], address="10.0.0.71", fields=fields).flows() == []
 
 
+def test_a_direction_not_known_for_a_record_is_decided_by_the_addresses():
+    fields = fields_of(DIRECTION_FORMAT)
+    unknown = DIRECTION_RECORDS[1].replace(" egress ", " - ")
+    inbound = DIRECTION_RECORDS[1].replace(" egress ", " - ").replace(
+        "10.0.0.71 52.95.128.179 34210", "52.95.128.179 10.0.0.71 34210")
+    assert tally_of([unknown], address="10.0.0.71", fields=fields).flows() == [
+        Flow(ENI, 6, "52.95.128.179", 80, 7, 471, 1616729292, 1616729349)]
+    assert tally_of([inbound], address="10.0.0.71", fields=fields).flows() == []
+
+
 @pytest.mark.parametrize("source, destination", [("10.9.9.9", "198.51.100.10"), ("172.31.16.21", "172.31.16.21")])
 def test_without_flow_direction_a_record_not_plainly_inbound_counts_as_sent(source, destination):
     assert tally_of([default_record(source, destination, 50000, 443)]).flows() == [
@@ -347,14 +357,29 @@ def test_merged_states_give_the_tally_of_all_records_replies_and_their_reverse_r
         assert first.flows() == []
 
 
+def test_reverse_records_taken_out_of_a_tally_and_merged_back_give_the_same_tally():
+    lines = [INBOUND] + mixed_text(5).split("\n")[1:] + [REPLY]
+    whole = tally_of(lines)
+    tally = tally_of(lines[:len(lines) // 2])
+    reverse = tally.take_reverse_records()
+    tally.feed([line.encode() for line in lines[len(lines) // 2:]], DEFAULT)
+    assert Flow(ENI, 6, "172.31.9.69", 49761, 18, 3892, 1418530010, 1418530070) in tally.flows()
+    tally.merge(({}, {}, reverse, (), (), 0))
+    assert outcome(tally) == outcome(whole)
+
+
 # ----- worker processes -------------------------------------------------------------------------------------------
 
 def children():
     """The process IDs of this process' children, reaped or not."""
     found = set()
     for task in os.listdir("/proc/self/task"):
-        with open("/proc/self/task/%s/children" % task) as handle:
-            found.update(int(pid) for pid in handle.read().split())
+        try:
+            with open("/proc/self/task/%s/children" % task) as handle:
+                found.update(int(pid) for pid in handle.read().split())
+        except FileNotFoundError:
+            # A thread that ended meanwhile.
+            pass
     return found
 
 
@@ -425,13 +450,12 @@ def test_workers_start_from_a_zipped_payload_as_in_an_ansible_module(tmp_path):
         with open(paths[-1], "wb") as handle:
             handle.write(blob)
     script = """
-import json, sys
-sys.path[:] = [sys.argv[1]] + [entry for entry in sys.path if "site-packages" not in entry and "pytest" not in entry]
+import json, sys, threading
+sys.path[:] = [sys.argv[1]] + [entry for entry in sys.path if "site-packages" not in entry]
 from ansible_collections.netguard.aws.plugins.module_utils import flow_workers
 from ansible_collections.netguard.aws.plugins.module_utils.flow_tally import FlowTally
 assert flow_workers.__file__.startswith(sys.argv[1]), flow_workers.__file__
 tally = FlowTally(json.loads(sys.argv[2]), %d, %d)
-import threading
 # The first two objects wait for each other: each worker tallies one of them.
 both = threading.Barrier(2, timeout=30)
 def read(path, wait):
@@ -500,8 +524,7 @@ def test_an_error_reading_an_object_is_raised_as_it_was_and_no_worker_is_left(pr
 
 def test_an_error_listing_the_objects_is_raised_as_it_was():
     def objects():
-        for body in objects_of(sample_objects()):
-            yield body
+        yield from objects_of(sample_objects())
         raise Unreachable("ListObjectsV2: AccessDenied")
 
     with pytest.raises(Unreachable):
@@ -528,7 +551,7 @@ def test_a_worker_whose_input_ends_exits_by_itself():
         assert worker.ready()
         worker.send([gzip_of(OUTBOUND + "\n")[:20]])
         # The parent is gone, as far as the worker can tell: its input ends within an object.
-        worker._process.stdin.close()
+        worker.abandon()
         assert worker._process.wait(timeout=30) == 1
     finally:
         worker.close()
