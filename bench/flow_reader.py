@@ -81,9 +81,9 @@ def generate(directory, records=RECORDS, seed=22):
     interfaces = [("eni-%017x" % rng.getrandbits(68), "10.%d.1.%d" % (log, 10 + number), log)
                   for log in range(FLOW_LOGS) for number in range(INTERFACES_PER_LOG)]
     destinations = (["10.%d.%d.%d" % (rng.randrange(8, 12), rng.randrange(256), rng.randrange(1, 255))
-                     for _ in range(15000)]
+                     for _unused in range(15000)]
                     + ["%d.%d.%d.%d" % (rng.choice((3, 18, 34, 52, 54, 104, 142, 151)), rng.randrange(256),
-                                        rng.randrange(256), rng.randrange(1, 255)) for _ in range(15000)])
+                                        rng.randrange(256), rng.randrange(1, 255)) for _unused in range(15000)])
     rng.shuffle(destinations)
     destination_weights = _zipf(len(destinations), 1.1)
     interface_weights = _zipf(len(interfaces), 0.8)
@@ -123,7 +123,7 @@ def _write_flow_log(directory, sizes, members, flows, seed):
     flow_log = "fl-%017x" % rng.getrandbits(68)
     servers = members[:SERVERS_PER_LOG]
     weights = _zipf(len(flows), 1.0)
-    first = [[] for _ in sizes]
+    first = [[] for _size in sizes]
     for flow in flows:
         first[rng.randrange(len(sizes))].append(flow)
     paths, written, observed = [], 0, set()
@@ -152,7 +152,7 @@ def _write_flow_log(directory, sizes, members, flows, seed):
             record(eni, destination, address, port, ephemeral, protocol, packets, window)
             if window[1] >= DAY:
                 observed.add(flow)
-        for _ in range(served):
+        for _served in range(served):
             eni, address, _log = rng.choice(servers)
             client = "10.%d.%d.%d" % (rng.randrange(8, 12), rng.randrange(256), rng.randrange(1, 255))
             ephemeral, port = rng.randrange(32768, 61000), rng.choice(SERVED_PORTS)
@@ -160,7 +160,7 @@ def _write_flow_log(directory, sizes, members, flows, seed):
             record(eni, client, address, ephemeral, port, 6, packets, window)
             record(eni, address, client, port, ephemeral, 6, packets, window)
         idle = rng.sample(members, len(members) // 5)
-        for _ in range(per_object - len(lines) - len(idle)):
+        for _probe in range(per_object - len(lines) - len(idle)):
             eni, address, _log = rng.choice(members)
             prober = "%d.%d.%d.%d" % (rng.randrange(1, 224), rng.randrange(256), rng.randrange(256),
                                       rng.randrange(1, 255))
@@ -352,7 +352,7 @@ def write_section(lines):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--read", help=argparse.SUPPRESS)
     parser.add_argument("--write", action="store_true", help="replace the section in docs/performance.md")
     parser.add_argument("--records", type=int, default=RECORDS)

@@ -13,6 +13,7 @@ object is spooled to a temporary file and read in batches of rows.
 """
 
 import functools
+import importlib.util
 import tempfile
 import zlib
 
@@ -24,12 +25,8 @@ from ansible_collections.netguard.aws.plugins.module_utils.flow_format import KN
 from ansible_collections.netguard.aws.plugins.module_utils.flow_layout import LATE, listing_prefixes, wanted
 from ansible_collections.netguard.aws.plugins.module_utils.flow_workers import FlowWorkerError, tally_gzip_objects
 
-try:
-    import pyarrow.parquet
-except ImportError:
-    HAS_PYARROW = False
-else:
-    HAS_PYARROW = True
+# pyarrow takes a good part of a second to import: looked for here, imported only to read a Parquet object.
+HAS_PYARROW = importlib.util.find_spec("pyarrow") is not None
 
 # Bytes of an S3 object read at a time.
 READ_SIZE = 1 << 20
@@ -69,8 +66,7 @@ def read_source(source, clients, region, accounts, interface_ids, tally, since, 
 
 def _body(s3, source, key):
     with aws_errors("s3:GetObject", "s3://%s/%s" % (source.bucket, key)):
-        for chunk in s3.get_object(Bucket=source.bucket, Key=key)["Body"].iter_chunks(READ_SIZE):
-            yield chunk
+        yield from s3.get_object(Bucket=source.bucket, Key=key)["Body"].iter_chunks(READ_SIZE)
 
 
 def _keys(s3, source, account, region, since, until):
@@ -84,6 +80,8 @@ def _keys(s3, source, account, region, since, until):
 
 
 def _read_parquet(s3, source, key, tally):
+    import pyarrow.parquet
+
     with tempfile.TemporaryFile() as spool:
         with aws_errors("s3:GetObject", "s3://%s/%s" % (source.bucket, key)):
             body = s3.get_object(Bucket=source.bucket, Key=key)["Body"]
