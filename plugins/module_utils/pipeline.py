@@ -19,11 +19,9 @@ from contextlib import nullcontext
 
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import is_access_denied
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
-from ansible_collections.netguard.aws.plugins.module_utils.evidence import observe
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import counted
 from ansible_collections.netguard.aws.plugins.module_utils.guards import check_guards
 from ansible_collections.netguard.aws.plugins.module_utils.journal import open_journal
-from ansible_collections.netguard.aws.plugins.module_utils.log_clients import LogClients
 from ansible_collections.netguard.aws.plugins.module_utils.plan import plan_group
 from ansible_collections.netguard.aws.plugins.module_utils.reading import read, with_affected_interfaces
 from ansible_collections.netguard.aws.plugins.module_utils.request import ALL_REGIONS
@@ -35,7 +33,6 @@ from ansible_collections.netguard.aws.plugins.module_utils.targets import (
     missing_group,
     target_groups,
 )
-from ansible_collections.netguard.aws.plugins.module_utils.traffic import with_traffic
 from ansible_collections.netguard.aws.plugins.module_utils.traffic_guard import refused_plans
 from ansible_collections.netguard.aws.plugins.module_utils.writer import GroupOutcome, write
 
@@ -76,6 +73,8 @@ def _run(request, clients, check_mode, diff, journal, lifeline):
     request = regions.request
     logs = None
     if request.traffic is not None:
+        from ansible_collections.netguard.aws.plugins.module_utils.log_clients import LogClients
+
         logs = LogClients(request.connection, request.traffic.profile)
     planned = regions.each(lambda api: plan_region(api, request, regions.alone, logs))
     target = request.target
@@ -136,6 +135,11 @@ def plan_region(api, request, alone, logs=None):
     warnings = []
     analysis = None
     if request.traffic is not None:
+        # Imported here: a module runs from a zip, where each task compiles again every module it imports, and only
+        # the tasks with traffic need the flow log readers and the analysis.
+        from ansible_collections.netguard.aws.plugins.module_utils.evidence import observe
+        from ansible_collections.netguard.aws.plugins.module_utils.traffic import with_traffic
+
         analysis, found = observe(api, logs, [group.group["GroupId"] for group in snapshot.groups
                                               if group.group["GroupId"] not in missing],
                                   snapshot.described, request.traffic)
