@@ -12,16 +12,21 @@ import pytest
 from ..support.endpoint import ACCESS_KEY, REGION, SECRET_KEY
 from ..support.flow_estate import Estate, busy_records
 from ..support.flow_logs import CUSTOM_FIELDS, DEFAULT_FIELDS, flow
+from ..support.playbooks import PATHS
 from ..support.seed import egress_rules
 from ..support.traffic_reference import flow_order
 
 pytestmark = pytest.mark.integration
 
 TRAFFIC = '{"since": "{{ window_start }}", "until": "{{ window_end }}"}'
+# One play per execution path, in one playbook: the plays change nothing the checks look at (the refused groups keep
+# their rules; the default group, with no interface behind it, loses its allow-all rule in the first).
 PLAY = """
-- name: Traffic evidence
+- name: Traffic evidence, %(path)s
   hosts: localhost
   gather_facts: false
+  vars:
+    netguard_aws_in_process: %(in_process)s
   tasks:
     - name: What each rule carried
       netguard.aws.ec2_security_group_egress_info:
@@ -44,7 +49,7 @@ PLAY = """
         require_no_traffic: true
         traffic: %(traffic)s
       ignore_errors: true
-""" % {"traffic": TRAFFIC}
+"""
 
 
 def client(service, endpoint):
@@ -74,24 +79,35 @@ def iso(seconds):
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_traffic_on_both_paths(ansible, work_dir, estate, execution_path):
+def test_traffic_on_both_paths(ansible, work_dir, estate):
     estate, since, until, reference = estate
     playbook = os.path.join(work_dir, "traffic.yml")
     with open(playbook, "w") as handle:
-        handle.write(PLAY)
+        handle.write("".join(PLAY % {"path": path, "in_process": str(in_process).lower(), "traffic": TRAFFIC}
+                             for path, in_process in PATHS.items()))
     before = dict((group, egress_rules(estate.ec2, group)) for group in (estate.web, estate.db))
-    results_file = os.path.join(work_dir, "traffic-%s.json" % execution_path)
-    review_dir = os.path.join(work_dir, "traffic-review-%s" % execution_path)
+    results_file = os.path.join(work_dir, "traffic-results.json")
+    review_dir = os.path.join(work_dir, "traffic-review")
     completed = ansible("ansible-playbook", playbook, "-e", json.dumps({
         "window_start": iso(since), "window_end": iso(until), "web": estate.web, "db": estate.db, "vpc": estate.vpc}),
-        in_process=execution_path, results_file=results_file,
-        extra_environment={"ANSIBLE_CALLBACKS_ENABLED": "netguard.aws.egress_review",
-                           "NETGUARD_AWS_REVIEW_DIR": review_dir})
+        results_file=results_file, extra_environment={"ANSIBLE_CALLBACKS_ENABLED": "netguard.aws.egress_review",
+                                                      "NETGUARD_AWS_REVIEW_DIR": review_dir})
     assert completed.returncode == 0, completed.stdout
     with open(results_file) as handle:
         entries = json.load(handle)
-    assert [entry["failed"] for entry in entries] == [False, False, True]
-    info, unused, refused = [entry["result"] for entry in entries]
+    assert [entry["failed"] for entry in entries] == [False, False, True] * len(PATHS)
+    results = [entry["result"] for entry in entries]
+    for info, unused, refused in (results[:3], results[3:]):
+        check_path(estate, reference, before, info, unused, refused)
+    assert results[:2] == results[3:5], "the same results on both paths"
+    table = completed.stdout[completed.stdout.index("NETGUARD.AWS EGRESS REVIEW"):]
+    assert "CUT FLOWS" in table
+    with open(os.path.join(review_dir, "egress-review.md")) as handle:
+        markdown = handle.read()
+    assert "## Cut flows" in markdown and "8.8.8.8 port 53" in markdown
+
+
+def check_path(estate, reference, before, info, unused, refused):
 
     for group in info["security_groups"]:
         for rule in group["egress_rules"]:
@@ -130,8 +146,3 @@ def test_traffic_on_both_paths(ansible, work_dir, estate, execution_path):
     refusal = "require_no_traffic: revoking 1 egress rule from %s would cut" % estate.web
     assert by_group[estate.web]["msg"].startswith(refusal)
     assert dict((group, egress_rules(estate.ec2, group)) for group in (estate.web, estate.db)) == before
-    table = completed.stdout[completed.stdout.index("NETGUARD.AWS EGRESS REVIEW"):]
-    assert "CUT FLOWS" in table
-    with open(os.path.join(review_dir, "egress-review.md")) as handle:
-        markdown = handle.read()
-    assert "## Cut flows" in markdown and "8.8.8.8 port 53" in markdown
