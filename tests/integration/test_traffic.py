@@ -1,6 +1,7 @@
 """Traffic evidence under ansible-playbook on both execution paths, on moto_server: the info module's per-rule
 traffic, ``unused`` in check mode with its diff, ``require_no_traffic`` refusing with the flows the plan cuts, and the
-egress_review report of them; flow logs in S3 (default format) and in CloudWatch Logs (a custom format)."""
+egress_review report of them; flow logs in S3 (default format), in CloudWatch Logs (a custom format), and a central
+copy named in traffic.flow_logs (Parquet, Hive-compatible, hourly) whose gaps make the evidence incomplete."""
 
 import json
 import os
@@ -10,8 +11,8 @@ import boto3
 import pytest
 
 from ..support.endpoint import ACCESS_KEY, REGION, SECRET_KEY
-from ..support.flow_estate import Estate, busy_records
-from ..support.flow_logs import CUSTOM_FIELDS, DEFAULT_FIELDS, flow
+from ..support.flow_estate import BUCKET, Estate, busy_records
+from ..support.flow_logs import CUSTOM_FIELDS, DEFAULT_FIELDS, flow, skip_data
 from ..support.playbooks import PATHS
 from ..support.seed import egress_rules
 from ..support.traffic_reference import flow_order
@@ -19,6 +20,8 @@ from ..support.traffic_reference import flow_order
 pytestmark = pytest.mark.integration
 
 TRAFFIC = '{"since": "{{ window_start }}", "until": "{{ window_end }}"}'
+CENTRAL = ('{"since": "{{ window_start }}", "until": "{{ window_end }}", "flow_logs": [{"s3": "s3://%s/central", '
+           '"file_format": "parquet", "hive_compatible": true, "per_hour": true}]}' % BUCKET)
 # One play per execution path, in one playbook: the plays change nothing the checks look at (the refused groups keep
 # their rules; the default group, with no interface behind it, loses its allow-all rule in the first).
 PLAY = """
@@ -49,6 +52,20 @@ PLAY = """
         require_no_traffic: true
         traffic: %(traffic)s
       ignore_errors: true
+
+    - name: What each rule carried, from a central copy in Parquet, Hive-compatible and hourly
+      netguard.aws.ec2_security_group_egress_info:
+        group_id: ["{{ web }}", "{{ db }}"]
+        traffic: %(central)s
+
+    - name: Nothing goes where the evidence is incomplete
+      netguard.aws.ec2_security_group_egress_revoke:
+        group_id: "{{ db }}"
+        revoke_all: true
+        require_no_traffic: true
+        traffic: %(central)s
+      check_mode: true
+      ignore_errors: true
 """
 
 
@@ -72,6 +89,12 @@ def estate(endpoint):
     estate.put_s3(flow_log_id, DEFAULT_FIELDS, in_s3, start + 900)
     estate.put_events(CUSTOM_FIELDS, in_logs)
     reference = estate.reference(DEFAULT_FIELDS + ("flow-direction", "tcp-flags"), in_s3 + in_logs, since, until)
+    # A central copy of the S3 records, where b has skipped records and c none at all.
+    a, b, c = (estate.enis[name] for name in "abc")
+    central = [values for values in in_s3 if values["interface_id"] != c] + [skip_data(b, start + 30)]
+    estate.put_s3(flow_log_id, DEFAULT_FIELDS, central, start + 900, prefix="central", hive=True, per_hour=True,
+                  parquet=True)
+    estate.central = estate.reference(DEFAULT_FIELDS, central, since, until, incomplete=(b, c))
     return estate, since, until, reference
 
 
@@ -83,8 +106,8 @@ def test_traffic_on_both_paths(ansible, work_dir, estate):
     estate, since, until, reference = estate
     playbook = os.path.join(work_dir, "traffic.yml")
     with open(playbook, "w") as handle:
-        handle.write("".join(PLAY % {"path": path, "in_process": str(in_process).lower(), "traffic": TRAFFIC}
-                             for path, in_process in PATHS.items()))
+        handle.write("".join(PLAY % {"path": path, "in_process": str(in_process).lower(), "traffic": TRAFFIC,
+                                     "central": CENTRAL} for path, in_process in PATHS.items()))
     before = dict((group, egress_rules(estate.ec2, group)) for group in (estate.web, estate.db))
     results_file = os.path.join(work_dir, "traffic-results.json")
     review_dir = os.path.join(work_dir, "traffic-review")
@@ -95,16 +118,37 @@ def test_traffic_on_both_paths(ansible, work_dir, estate):
     assert completed.returncode == 0, completed.stdout
     with open(results_file) as handle:
         entries = json.load(handle)
-    assert [entry["failed"] for entry in entries] == [False, False, True] * len(PATHS)
+    assert [entry["failed"] for entry in entries] == [False, False, True, False, True] * len(PATHS)
     results = [entry["result"] for entry in entries]
-    for info, unused, refused in (results[:3], results[3:]):
+    for info, unused, refused, central, incomplete in (results[:5], results[5:]):
         check_path(estate, reference, before, info, unused, refused)
-    assert results[:2] == results[3:5], "the same results on both paths"
+        check_central(estate, central, incomplete)
+    assert [results[index] for index in (0, 1, 3)] == [results[index] for index in (5, 6, 8)], \
+        "the same results on both paths"
     table = completed.stdout[completed.stdout.index("NETGUARD.AWS EGRESS REVIEW"):]
     assert "CUT FLOWS" in table
     with open(os.path.join(review_dir, "egress-review.md")) as handle:
         markdown = handle.read()
     assert "## Cut flows" in markdown and "8.8.8.8 port 53" in markdown
+
+
+def check_central(estate, info, incomplete):
+    b, c = estate.enis["b"], estate.enis["c"]
+    skipped = "%s: s3://%s/central has SKIPDATA records in the window: some of its flows were not logged" % (b, BUCKET)
+    silent = "%s has no record at all in the window in traffic.flow_logs, not even NODATA: its flow log may not " \
+             "cover it" % c
+    web, db = info["security_groups"]
+    for rule in web["egress_rules"]:
+        found, expected = dict(rule["traffic"]), estate.central.rule_traffic(rule["security_group_rule_id"])
+        top, expected_top = found.pop("top_destinations"), expected.pop("top_destinations")
+        assert sorted(top, key=flow_order) == sorted(expected_top, key=flow_order)
+        assert found == expected, rule["display"]
+    assert (web["traffic_coverage"]["complete"], web["traffic_coverage"]["reasons"]) == (False, [skipped])
+    assert (db["traffic_coverage"]["interfaces"], db["traffic_coverage"]["logged_interfaces"]) == (2, 0)
+    assert sorted(db["traffic_coverage"]["reasons"]) == sorted([skipped, silent])
+    assert incomplete["msg"].startswith("require_no_traffic: the flow logs of %s do not show all its traffic"
+                                        % estate.db)
+    assert incomplete["cut_flows"] == [] and incomplete["traffic_coverage"] == db["traffic_coverage"]
 
 
 def check_path(estate, reference, before, info, unused, refused):
