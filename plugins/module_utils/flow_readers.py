@@ -19,11 +19,17 @@ import zlib
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import aws_errors
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import aws_errors, error_code
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.flow_format import KNOWN_FIELDS, TALLY_FIELDS
 from ansible_collections.netguard.aws.plugins.module_utils.flow_layout import LATE, listing_prefixes, wanted
 from ansible_collections.netguard.aws.plugins.module_utils.flow_workers import FlowWorkerError, tally_gzip_objects
+
+try:
+    from botocore.exceptions import ClientError
+except ImportError:
+    # ec2.sdk_problem() reports a missing botocore before any reader runs.
+    pass
 
 # pyarrow takes a good part of a second to import: looked for here, imported only to read a Parquet object.
 HAS_PYARROW = importlib.util.find_spec("pyarrow") is not None
@@ -33,6 +39,7 @@ READ_SIZE = 1 << 20
 # FilterLogEvents takes at most 100 stream names a call.
 STREAMS_PER_CALL = 100
 PARQUET_BATCH = 65536
+_NOT_FOUND = "ResourceNotFoundException"
 _STREAM_SUFFIXES = {"ALL": ("-all",), "ACCEPT": ("-accept",), None: ("-all", "-accept")}
 
 
@@ -107,9 +114,12 @@ def _read_log_group(source, logs, interface_ids, tally, since, until):
         try:
             # A log group that does not exist would look like one without records: ask once, to tell them apart.
             logs.filter_log_events(logGroupName=source.log_group, limit=1, **window)
-        except logs.exceptions.ResourceNotFoundException:
-            raise NetguardAwsError("%s: log group %s does not exist in %s" % (
-                source.name, source.log_group, logs.meta.region_name))
+        except ClientError as error:
+            if error_code(error) != _NOT_FOUND:
+                raise
+            where = " (the destination of %s)" % source.name if source.flow_log_id else ""
+            raise NetguardAwsError("log group %s does not exist in %s%s"
+                                   % (source.log_group, logs.meta.region_name, where))
     names = ["%s%s" % (interface_id, suffix) for interface_id in sorted(interface_ids)
              for suffix in _STREAM_SUFFIXES.get(source.traffic_type, _STREAM_SUFFIXES[None])]
     missing = []
@@ -119,7 +129,9 @@ def _read_log_group(source, logs, interface_ids, tally, since, until):
         with aws_errors(action, where):
             try:
                 _filter(logs, source, batch, window, tally)
-            except logs.exceptions.ResourceNotFoundException:
+            except ClientError as error:
+                if error_code(error) != _NOT_FOUND:
+                    raise
                 # AWS refuses a call naming a stream that does not exist: find which, one name at a time.
                 if len(batch) == 1:
                     missing.append(batch[0])

@@ -272,3 +272,41 @@ def test_hostile_traffic_input_fails_before_any_call(run_module, api_calls, args
     result = run_module(group_id="sg-0123456789abcdef0", **args)
     assert result["failed"] is True
     assert api_calls == []
+
+
+def test_a_log_stream_that_does_not_exist_is_a_reason_as_aws_refuses_it(estate, run_module, monkeypatch):
+    """AWS refuses FilterLogEvents naming a stream that does not exist (moto leaves it out): the streams that exist
+    are read one by one, and an interface without its stream is not covered."""
+    from botocore.exceptions import ClientError
+
+    flow_log_id = estate.flow_log_to_group(CUSTOM_FIELDS)
+    since, until = estate.window()
+    a, b = estate.enis["a"], estate.enis["b"]
+    estate.put_events(CUSTOM_FIELDS, [flow(a, "10.0.1.10", "52.94.5.5", 45000, 443, since + 60,
+                                           flow_direction="egress", tcp_flags=2, packets=9)])
+    original = BaseClient._make_api_call
+
+    def as_aws(client, operation_name, api_params):
+        if operation_name == "FilterLogEvents" and api_params.get("logStreamNames"):
+            streams = estate.logs.describe_log_streams(logGroupName=api_params["logGroupName"])["logStreams"]
+            known = set(stream["logStreamName"] for stream in streams)
+            if not set(api_params["logStreamNames"]) <= known:
+                raise ClientError({"Error": {"Code": "ResourceNotFoundException",
+                                             "Message": "The specified log stream does not exist."}}, operation_name)
+        return original(client, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", as_aws)
+    result = run_module(module=ec2_security_group_egress_info, group_id=[estate.web],
+                        traffic={"since": iso(since), "until": iso(until)})
+    assert traffic_of(result)[estate.rule("tcp 443 52.94.0.0/16")]["packets"] == 9
+    assert result["security_groups"][0]["traffic_coverage"]["reasons"] == [
+        "%s: flow log %s has no log stream %s-all in log group flow-logs: none of its records were delivered"
+        % (b, flow_log_id, b)]
+
+
+def test_a_log_group_that_does_not_exist_fails_rather_than_read_as_silence(estate, run_module, api_calls):
+    result = run_module(group_id=estate.web, revoke_all=True, traffic={"days": 1, "flow_logs": [
+        {"log_group": "no-such-group"}]})
+    assert result["failed"] is True
+    assert result["msg"] == "log group no-such-group does not exist in us-east-1"
+    assert [name for name, _params in api_calls if name.startswith("Revoke")] == []
