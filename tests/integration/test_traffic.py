@@ -1,7 +1,9 @@
 """Traffic evidence under ansible-playbook on both execution paths, on moto_server: the info module's per-rule
 traffic, ``unused`` in check mode with its diff, ``require_no_traffic`` refusing with the flows the plan cuts, and the
 egress_review report of them; flow logs in S3 (default format), in CloudWatch Logs (a custom format), and a central
-copy named in traffic.flow_logs (Parquet, Hive-compatible, hourly) whose gaps make the evidence incomplete."""
+copy named in traffic.flow_logs (Parquet, Hive-compatible, hourly) whose gaps make the evidence incomplete; and
+the causes of incomplete coverage that moto can show (no flow log, one that captures rejected traffic only, one whose
+format lacks the destination port, one created after the window's start)."""
 
 import json
 import os
@@ -22,6 +24,7 @@ pytestmark = pytest.mark.integration
 TRAFFIC = '{"since": "{{ window_start }}", "until": "{{ window_end }}"}'
 CENTRAL = ('{"since": "{{ window_start }}", "until": "{{ window_end }}", "flow_logs": [{"s3": "s3://%s/central", '
            '"file_format": "parquet", "hive_compatible": true, "per_hour": true}]}' % BUCKET)
+NARROW_FORMAT = "${interface-id} ${srcaddr} ${dstaddr} ${protocol} ${action} ${start} ${end} ${log-status}"
 # One play per execution path, in one playbook: the plays change nothing the checks look at (the refused groups keep
 # their rules; the default group, with no interface behind it, loses its allow-all rule in the first).
 PLAY = """
@@ -66,6 +69,24 @@ PLAY = """
         traffic: %(central)s
       check_mode: true
       ignore_errors: true
+
+    - name: Nor where flow logs are missing, reject only, or lack the destination port
+      netguard.aws.ec2_security_group_egress_revoke:
+        group_id: "{{ edge }}"
+        revoke_all: true
+        require_no_traffic: true
+        traffic: %(traffic)s
+      check_mode: true
+      ignore_errors: true
+
+    - name: Nor before the flow logs were created
+      netguard.aws.ec2_security_group_egress_revoke:
+        group_id: "{{ web }}"
+        revoke_all: true
+        require_no_traffic: true
+        traffic: {days: 1}
+      check_mode: true
+      ignore_errors: true
 """
 
 
@@ -95,6 +116,21 @@ def estate(endpoint):
     estate.put_s3(flow_log_id, DEFAULT_FIELDS, central, start + 900, prefix="central", hive=True, per_hour=True,
                   parquet=True)
     estate.central = estate.reference(DEFAULT_FIELDS, central, since, until, incomplete=(b, c))
+    # Another VPC, without a flow log of its own: an interface without any, one whose flow log captures rejected
+    # traffic only, one whose flow log's format lacks the destination port.
+    ec2 = estate.ec2
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24")["Subnet"]["SubnetId"]
+    estate.edge = ec2.create_security_group(GroupName="edge", Description="edge", VpcId=vpc)["GroupId"]
+    estate.edge_interfaces = [ec2.create_network_interface(SubnetId=subnet, Groups=[estate.edge])["NetworkInterface"][
+        "NetworkInterfaceId"] for _index in range(3)]
+    unlogged, rejecting, narrow = estate.edge_interfaces
+    estate.edge_logs = [ec2.create_flow_logs(
+        ResourceIds=[interface], ResourceType="NetworkInterface", LogDestinationType="s3",
+        LogDestination="arn:aws:s3:::" + BUCKET, **options)["FlowLogIds"][0] for interface, options in (
+            (rejecting, {"TrafficType": "REJECT"}),
+            (narrow, {"TrafficType": "ALL", "LogFormat": NARROW_FORMAT}))]
+    estate.edge_subnet, estate.edge_vpc = subnet, vpc
     return estate, since, until, reference
 
 
@@ -112,24 +148,41 @@ def test_traffic_on_both_paths(ansible, work_dir, estate):
     results_file = os.path.join(work_dir, "traffic-results.json")
     review_dir = os.path.join(work_dir, "traffic-review")
     completed = ansible("ansible-playbook", playbook, "-e", json.dumps({
-        "window_start": iso(since), "window_end": iso(until), "web": estate.web, "db": estate.db, "vpc": estate.vpc}),
+        "window_start": iso(since), "window_end": iso(until), "web": estate.web, "db": estate.db, "vpc": estate.vpc,
+        "edge": estate.edge}),
         results_file=results_file, extra_environment={"ANSIBLE_CALLBACKS_ENABLED": "netguard.aws.egress_review",
                                                       "NETGUARD_AWS_REVIEW_DIR": review_dir})
     assert completed.returncode == 0, completed.stdout
     with open(results_file) as handle:
         entries = json.load(handle)
-    assert [entry["failed"] for entry in entries] == [False, False, True, False, True] * len(PATHS)
+    assert [entry["failed"] for entry in entries] == [False, False, True, False, True, True, True] * len(PATHS)
     results = [entry["result"] for entry in entries]
-    for info, unused, refused, central, incomplete in (results[:5], results[5:]):
+    for info, unused, refused, central, incomplete, edge, early in (results[:7], results[7:]):
         check_path(estate, reference, before, info, unused, refused)
         check_central(estate, central, incomplete)
-    assert [results[index] for index in (0, 1, 3)] == [results[index] for index in (5, 6, 8)], \
+        check_causes(estate, edge, early)
+    assert [results[index] for index in (0, 1, 3)] == [results[index] for index in (7, 8, 10)], \
         "the same results on both paths"
     table = completed.stdout[completed.stdout.index("NETGUARD.AWS EGRESS REVIEW"):]
     assert "CUT FLOWS" in table
     with open(os.path.join(review_dir, "egress-review.md")) as handle:
         markdown = handle.read()
     assert "## Cut flows" in markdown and "8.8.8.8 port 53" in markdown
+
+
+def check_causes(estate, edge, early):
+    unlogged, rejecting, narrow = estate.edge_interfaces
+    reject_log, narrow_log = estate.edge_logs
+    assert sorted(edge["traffic_coverage"]["reasons"]) == sorted([
+        "%s has no flow log (on the interface, its subnet %s or its VPC %s)"
+        % (unlogged, estate.edge_subnet, estate.edge_vpc),
+        "%s: flow log %s (on %s) captures rejected traffic only" % (rejecting, reject_log, rejecting),
+        "%s: flow log %s (on %s) has a format that lacks ${dstport}, which the traffic analysis needs"
+        % (narrow, narrow_log, narrow)])
+    assert edge["msg"].startswith("require_no_traffic: the flow logs of %s do not show all its traffic" % estate.edge)
+    reasons = early["traffic_coverage"]["reasons"]
+    assert len(reasons) == 2 and all(" was created at " in reason and ", after the window's start " in reason
+                                     for reason in reasons)
 
 
 def check_central(estate, info, incomplete):
