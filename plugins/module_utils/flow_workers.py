@@ -199,8 +199,11 @@ class _Worker:
         # Its error output goes to a file: a pipe nobody reads could fill and block it.
         self._errors = tempfile.TemporaryFile()
         try:
-            self._process = subprocess.Popen([sys.executable, "-c", _BOOT, _import_root(), __name__],
-                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors)
+            # A worker talks to this process over pipes for as long as the objects last; run_command runs a command to
+            # its end, and needs an AnsibleModule, which the controller's in-process path does not have.
+            self._process = subprocess.Popen(  # pylint: disable=ansible-bad-function
+                [sys.executable, "-c", _BOOT, _import_root(), __name__],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors)
         except BaseException:
             self._errors.close()
             raise
