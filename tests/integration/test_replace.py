@@ -139,14 +139,14 @@ def test_replace_on_both_paths_then_undo_from_result_report_and_journal(ansible,
 
     with FaultProxy(endpoint.url, faults) as proxy:
         environment = dict(endpoint.environment(), AWS_URL=proxy.url)
-        replaced = run(ansible, work_dir, "replace", "".join(
+        replaced, output = run(ansible, work_dir, "replace", "".join(
             REPLACE % {"path": path, "in_process": str(in_process).lower(), "rules": RULES, "anchor": path[:2]}
             for path, in_process in PATHS.items()), variables, environment,
             {"ANSIBLE_CALLBACKS_ENABLED": "netguard.aws.egress_review", "NETGUARD_AWS_REVIEW_DIR": review_dir})
         replacing = writes_by_group(proxy.requests)
         middle = state(ec2, every)
         del proxy.requests[:]
-        undone = run(ansible, work_dir, "undo", "".join(
+        undone, _output = run(ansible, work_dir, "undo", "".join(
             UNDO % {"path": path, "in_process": str(in_process).lower(), "anchor": path[:2]}
             for path, in_process in PATHS.items()
         ) + REPORT, variables, environment)
@@ -183,6 +183,15 @@ def test_replace_on_both_paths_then_undo_from_result_report_and_journal(ansible,
             rule["security_group_rule_id"] for rule in one["authorized_rules"]]
         assert all(undoing[group_id] == ["Author", "Revoke"] for group_id in fleet + quota[1:])
         assert quota[0] not in undoing and single not in undoing
+    # The review: WENT 1, ADDED 2 for each replaced group; in the Markdown, a "+" line for each added rule.
+    table = output[output.index("NETGUARD.AWS EGRESS REVIEW"):]
+    assert ["1", "2"] in [line.split()[4:6] for line in table.splitlines() if groups["module"]["fleet"][0] in line]
+    with open(os.path.join(review_dir, "egress-review.md")) as handle:
+        markdown = handle.read()
+    for path in PATHS:
+        single = groups[path]["single"]
+        assert all("\n+%s  " % rule_id in markdown for rule_id, _what in middle[single]
+                   if rule_id not in dict(before[single]))
     assert [entry["result"]["changed"] for entry in undone] == [True, False] * len(PATHS) + [True, False]
     after = state(ec2, every)
     assert all(same_rules(before[group_id], after[group_id]) for group_id in every), "every group is as it was"
@@ -197,7 +206,7 @@ def run(ansible, work_dir, name, plays, variables, environment, extra=None):
                         aws_environment=environment, extra_environment=extra)
     assert completed.returncode == 0, completed.stdout
     with open(results_file) as handle:
-        return json.load(handle)
+        return json.load(handle), completed.stdout
 
 
 OBSERVED = """
@@ -248,7 +257,7 @@ def test_observed_rules_carry_every_flow_the_removal_would_cut(ansible, endpoint
 
     review, listed, replaced = (entry["result"] for entry in run(ansible, work_dir, "observed", OBSERVED, {
         "vpc": estate.vpc, "groups_to_list": groups, "window_start": iso(since), "window_end": iso(until)},
-        endpoint.environment()))
+        endpoint.environment())[0])
     assert dict((group["group_id"], sorted(rule["security_group_rule_id"] for rule in group["egress_rules"]))
                 for group in listed["security_groups"]) == dict(
         (group_id, sorted(rule_id for rule_id, _what in rules)) for group_id, rules in before.items()), \
