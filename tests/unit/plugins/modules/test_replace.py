@@ -11,7 +11,7 @@ from ....support.seed import egress_rules, seed_fleet
 
 HTTPS_OUT = {"ip_protocol": "tcp", "from_port": 443, "to_port": 443,
              "ip_ranges": [{"cidr_ip": "10.20.0.0/16", "description": "api"}], "tags": {"owner": "net"}}
-DNS_OUT = {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "IpRanges": [{"CidrIp": "10.0.0.2/32"}]}
+SYSLOG_OUT = {"IpProtocol": "udp", "FromPort": 514, "ToPort": 514, "IpRanges": [{"CidrIp": "10.0.9.0/24"}]}
 ALL_TO_ANYWHERE = dict(protocol="all", cidr="0.0.0.0/0")
 WRITES = ("AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress")
 QUOTA = "RulesPerSecurityGroupLimitExceeded"
@@ -48,7 +48,7 @@ def test_a_replace_adds_what_the_group_lacks_then_removes_and_a_second_run_write
     allow_all = [rule_id for rule_id, rule in before.items() if rule["IpProtocol"] == "-1"]
     # The fleet's HTTPS rule, in CamelCase and another spelling of its CIDR: present, so not added again.
     present = {"IpProtocol": "6", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.1.2.3/8"}]}
-    result = run_module(group_id=group_id, replace_with=[HTTPS_OUT, DNS_OUT, present], **ALL_TO_ANYWHERE)
+    result = run_module(group_id=group_id, replace_with=[HTTPS_OUT, SYSLOG_OUT, present], **ALL_TO_ANYWHERE)
 
     after = egress_rules(ec2, group_id)
     added = [rule["security_group_rule_id"] for rule in result["authorized_rules"]]
@@ -56,7 +56,7 @@ def test_a_replace_adds_what_the_group_lacks_then_removes_and_a_second_run_write
     assert set(after) == set(before) - set(allow_all) | set(added), "before - removed + added"
     assert [(rule["ip_protocol"], rule["cidr_ipv4"], rule["description"], rule["tags"])
             for rule in result["authorized_rules"]] == [("tcp", "10.20.0.0/16", "api", {"owner": "net"}),
-                                                        ("udp", "10.0.0.2/32", None, {})]
+                                                        ("udp", "10.0.9.0/24", None, {})]
     assert all(after[rule_id]["Tags"] == [{"Key": "owner", "Value": "net"}] for rule_id in added[:1])
     assert [rule["cidr_ipv4"] for rule in result["already_present"]] == ["10.0.0.0/8"]
     assert [rule["security_group_rule_id"] for rule in result["revoked_rules"]] == allow_all
@@ -65,7 +65,7 @@ def test_a_replace_adds_what_the_group_lacks_then_removes_and_a_second_run_write
         ("RevokeSecurityGroupEgress", group_id, False)]
 
     del api_calls[:]
-    again = run_module(group_id=group_id, replace_with=[HTTPS_OUT, DNS_OUT, present], **ALL_TO_ANYWHERE)
+    again = run_module(group_id=group_id, replace_with=[HTTPS_OUT, SYSLOG_OUT, present], **ALL_TO_ANYWHERE)
     assert (again["changed"], again["authorized_rules"], writes(api_calls)) == (False, [], [])
     assert egress_rules(ec2, group_id) == after
 
@@ -157,7 +157,7 @@ def test_the_undo_from_the_result_removes_what_was_added_by_id_and_puts_back_wha
         ec2, api_calls, run_module, fleet):
     group_id = fleet[0]
     before = labels(ec2, group_id)
-    result = run_module(group_id=group_id, replace_with=[HTTPS_OUT, DNS_OUT], **ALL_TO_ANYWHERE)
+    result = run_module(group_id=group_id, replace_with=[HTTPS_OUT, SYSLOG_OUT], **ALL_TO_ANYWHERE)
     del api_calls[:]
     undone = run_module(module=ec2_security_group_egress_restore, revoked=result)
     assert undone["changed"] is True
@@ -177,7 +177,7 @@ def test_the_undo_from_the_result_removes_what_was_added_by_id_and_puts_back_wha
 
 def test_a_group_without_room_for_its_new_rules_fails_before_any_write(ec2, api_calls, run_module, fleet):
     group_id = fleet[0]
-    result = run_module(group_id=group_id, replace_with=[HTTPS_OUT, DNS_OUT], max_rules_per_group=3,
+    result = run_module(group_id=group_id, replace_with=[HTTPS_OUT, SYSLOG_OUT], max_rules_per_group=3,
                         **ALL_TO_ANYWHERE)
     assert result["failed"] is True and writes(api_calls) == []
     assert result["msg"] == ("replace_with needs 2 new IPv4 egress rules in %s, which has 2 of at most 3 "
@@ -189,14 +189,14 @@ def test_a_group_without_room_for_its_new_rules_fails_before_any_write(ec2, api_
     (dict(replace_with="everything"), "replace_with 'everything' is neither observed nor a list of rules"),
     (dict(replace_with=[]), "replace_with is empty: list the rules to add, or give observed"),
     (dict(replace_with="observed"), "replace_with: observed needs traffic"),
-    (dict(replace_with=[DNS_OUT], observed_prefix={"ipv4": 16}), "observed_prefix applies to replace_with: observed"),
+    (dict(replace_with=[SYSLOG_OUT], observed_prefix={"ipv4": 16}), "observed_prefix applies to replace_with: observed"),
     (dict(replace_with="observed", observed_prefix={"ipv4": 33}, traffic={"days": 30}),
      "observed_prefix.ipv4 33 is not a prefix length: give 1 to 32"),
-    (dict(replace_with=[DNS_OUT], max_rules_per_group=0), "max_rules_per_group 0 is out of range"),
+    (dict(replace_with=[SYSLOG_OUT], max_rules_per_group=0), "max_rules_per_group 0 is out of range"),
     (dict(replace_with=[{"ip_protocol": "tcp", "from_port": 5432, "to_port": 5432,
                          "user_id_group_pairs": [{"group_name": "db"}]}]),
      "replace_with[0].user_id_group_pairs[0].group_name 'db' names a referenced group by name"),
-    (dict(replace_with=[dict(DNS_OUT, tags={"aws:x": "1"})]), "replace_with[0].tags"),
+    (dict(replace_with=[dict(SYSLOG_OUT, tags={"aws:x": "1"})]), "replace_with[0].tags"),
     (dict(replace_with=[{"ip_protocol": "tcp", "from_port": 443, "to_port": 80, "ip_ranges": [{"cidr_ip": "::/0"}]}]),
      "replace_with[0].from_port/to_port '443-80' is reversed"),
     (dict(max_rules_per_group=60), "missing parameter(s) required by 'max_rules_per_group': replace_with"),
@@ -206,3 +206,10 @@ def test_bad_replace_input_is_refused_naming_the_option_before_any_call(
     result = run_module(group_id=fleet[0], **dict(ALL_TO_ANYWHERE, **args))
     assert result["failed"] is True and message in result["msg"], result["msg"]
     assert api_calls == []
+
+
+def test_max_revoked_rules_counts_removals_only(ec2, api_calls, run_module, fleet):
+    result = run_module(filters={"tag:env": "prod"}, replace_with=[HTTPS_OUT, SYSLOG_OUT], max_revoked_rules=3,
+                        **ALL_TO_ANYWHERE)
+    assert result["changed"] is True and "failed" not in result
+    assert (result["totals"]["revoked_rules"], result["totals"]["authorized_rules"]) == (3, 6)
