@@ -21,20 +21,23 @@ def shown(rules):
 
 
 def test_addresses_of_one_block_share_the_narrowest_cidr_that_holds_them_and_adjacent_ports_join():
-    rules = observed_rules([flow("52.94.1.5"), flow("52.94.1.6"), flow("52.94.9.1", 444), flow("52.94.9.1"),
-                            flow("52.94.1.5", 446), flow("10.0.0.2", 53, "udp"), flow("2001:db8::1", 123, "udp"),
-                            flow("8.8.8.8", 0, "icmp"), flow("192.0.2.1", 0, "50"), flow("not an address")],
+    rules = observed_rules([flow("not an address"), flow("52.94.1.5"), flow("52.94.1.6"), flow("52.94.9.1", 444),
+                            flow("52.94.9.1"), flow("52.94.1.5", 446), flow("10.0.9.2", 514, "udp"),
+                            flow("2001:db8::1", 123, "udp"), flow("8.8.8.8", 0, "icmp"), flow("8.8.8.9", 8, "icmp"),
+                            flow("192.0.2.1", 0, "50")],
                            PREFIXES, SINCE, UNTIL)
+    # ICMP flows of any type (flow logs record none) share one rule; IPv4 rules come before IPv6 ones.
     assert shown(rules) == [
-        ("50", -1, -1, "192.0.2.1/32"), ("icmp", -1, -1, "8.8.8.8/32"),
+        ("50", -1, -1, "192.0.2.1/32"), ("icmp", -1, -1, "8.8.8.8/31"),
         ("tcp", 443, 443, "52.94.1.4/30"), ("tcp", 443, 444, "52.94.9.1/32"),
-        ("tcp", 446, 446, "52.94.1.5/32"), ("udp", 53, 53, "10.0.0.2/32"), ("udp", 123, 123, "2001:db8::1/128")]
+        ("tcp", 446, 446, "52.94.1.5/32"), ("udp", 514, 514, "10.0.9.2/32"), ("udp", 123, 123, "2001:db8::1/128")]
     assert set((item.requested.description, tuple(item.tags.items())) for item in rules) == {
         ("observed 2026-11-04T00:00:00Z..2026-12-04T00:00:00Z", (("netguard:observed", UNTIL),))}
 
 
 def test_a_block_never_widens_past_the_prefix():
-    rules = observed_rules([flow("52.94.1.1"), flow("52.94.1.14"), flow("52.94.1.254"), flow("52.94.2.1")],
+    rules = observed_rules([flow("52.94.1.1"), flow("52.94.1.14"), flow("52.94.1.13"), flow("52.94.1.254"),
+                            flow("52.94.2.1")],
                            {"ipv4": 28, "ipv6": 64}, SINCE, UNTIL)
     assert [rule for _protocol, _from, _to, rule in shown(rules)] == ["52.94.1.0/28", "52.94.1.254/32", "52.94.2.1/32"]
 

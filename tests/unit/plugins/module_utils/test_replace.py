@@ -123,3 +123,11 @@ def test_observed_refuses_a_group_whose_evidence_is_incomplete_with_its_reasons(
     assert refused_replacements([complete]) == {}
     explicit = planned([HTTPS])._replace(traffic=plan.traffic)
     assert refused_replacements([explicit]) == {}, "explicit rules do not depend on the evidence"
+    # Every plan is looked at, after one without a replacement and after one refused.
+    other = "sg-0bbbbbbbbbbbbbbbb"
+    crowded = plan_group(TargetGroup({"GroupId": other}), "us-east-1", described(
+        api_rule("sgr-0000000000000000e", "-1", -1, -1, group_id=other, CidrIpv4="0.0.0.0/0")),
+        Change(Selector((rule_id_choice("sgr-0000000000000000e"),)), replacement([HTTPS], max_rules_per_group=1).rules,
+               replace=replacement([HTTPS], max_rules_per_group=1)))
+    plain = plan_group(TargetGroup({"GroupId": other}), "us-east-1", RULES, Change(Selector((ALL_TO_ANYWHERE,))))
+    assert sorted(refused_replacements([plain, plan, crowded])) == sorted([GROUP, other])
