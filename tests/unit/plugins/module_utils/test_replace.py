@@ -77,6 +77,38 @@ def test_bad_input_names_the_option(params, message):
     assert message in error.value.msg
 
 
+@pytest.mark.parametrize("params, message", [
+    (dict(replace_with=[]), "replace_with is empty: list the rules to add, or give observed"),
+    (dict(replace_with=[HTTPS], observed_prefix={"ipv4": 24}),
+     "observed_prefix applies to replace_with: observed, and replace_with lists rules"),
+    (dict(replace_with=[dict(HTTPS, tags={"AWS:cloudformation": "x"})]),
+     "replace_with[0].tags {'AWS:cloudformation': 'x'} is not a dictionary of rule tags: text values, keys not "
+     "starting with aws:"),
+    (dict(replace_with=[{"ip_protocol": "tcp", "from_port": 1, "to_port": 1, "ip_ranges": [{"cidr_ip": "10.0.0.0/8"}]},
+                        {"ip_protocol": "tcp", "from_port": 5432, "to_port": 5432,
+                         "user_id_group_pairs": [{"group_id": "sg-0dbdbdbdbdbdbdbdb"}, {"group_name": "db"}]}]),
+     "replace_with[1].user_id_group_pairs[1].group_name 'db' names a referenced group by name: give its group_id, "
+     "which adding a rule needs"),
+    (dict(replace_with=[{"ip_protocol": "tcp", "port": 1}]),
+     "replace_with: replace_with.port. Supported parameters include"),
+])
+def test_refusals_say_what_to_do(params, message):
+    with pytest.raises(NetguardAwsError) as error:
+        parse_replacement(params, [])
+    assert error.value.msg.startswith(message), error.value.msg
+
+
+def test_the_bounds_are_allowed():
+    assert replacement("observed", observed_prefix={"ipv4": 1, "ipv6": 128},
+                       max_rules_per_group=1000) == Replacement((), {"ipv4": 1, "ipv6": 128}, 1000)
+    assert replacement("observed", observed_prefix={"ipv4": 32, "ipv6": 1}).observed == {"ipv4": 32, "ipv6": 1}
+    assert replacement("observed", max_rules_per_group=1).max_rules == 1
+    # A rule to a group by ID is taken.
+    pair = {"ip_protocol": "tcp", "from_port": 5432, "to_port": 5432,
+            "user_id_group_pairs": [{"group_id": "sg-0dbdbdbdbdbdbdbdb", "user_id": "123456789012"}]}
+    assert [item.requested.rule.destination for item in replacement([pair]).rules] == ["sg-0dbdbdbdbdbdbdbdb"]
+
+
 def test_a_group_that_loses_rules_gets_what_it_lacks_and_one_that_loses_none_gets_nothing():
     plan = planned([HTTPS, {"ip_protocol": "6", "from_port": 443, "to_port": 443,
                             "ip_ranges": [{"cidr_ip": "10.0.9.9/16"}]}])
