@@ -2,6 +2,7 @@
 refuses a group without room or without complete evidence, and observed rules put into a plan. Pure: no endpoint."""
 
 import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.plan import plan_group
@@ -15,6 +16,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.request import Change
 from ansible_collections.netguard.aws.plugins.module_utils.selector import EVERY_RULE, Selector, rule_id_choice
 from ansible_collections.netguard.aws.plugins.module_utils.targets import TargetGroup
 from ansible_collections.netguard.aws.plugins.module_utils.traffic import GroupTraffic
+from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import MODULE_KWARGS
 
 from .described import GROUP, api_rule, described
 
@@ -163,3 +165,23 @@ def test_observed_refuses_a_group_whose_evidence_is_incomplete_with_its_reasons(
                replace=replacement([HTTPS], max_rules_per_group=1)))
     plain = plan_group(TargetGroup({"GroupId": other}), "us-east-1", RULES, Change(Selector((ALL_TO_ANYWHERE,))))
     assert sorted(refused_replacements([plain, plan, crowded])) == sorted([GROUP, other])
+
+
+def validated(**args):
+    result = ArgumentSpecValidator(**MODULE_KWARGS).validate(dict(args, group_id=GROUP, revoke_all=True))
+    return result.validated_parameters, " ".join(result.error_messages)
+
+
+def test_the_module_takes_replace_with_as_written_and_observed_prefix_with_its_defaults():
+    params, errors = validated(replace_with="observed", observed_prefix={"ipv4": "28"})
+    assert (errors, params["replace_with"], params["observed_prefix"]) == ("", "observed", {"ipv4": 28, "ipv6": 64})
+    params, errors = validated(replace_with=[HTTPS], max_rules_per_group="100")
+    assert (errors, params["replace_with"], params["max_rules_per_group"]) == ("", [HTTPS], 100)
+    params, errors = validated(replace_with="observed", observed_prefix="ipv6=56")
+    assert (errors, params["observed_prefix"]) == ("", {"ipv4": 24, "ipv6": 56})
+    _params, errors = validated(replace_with="observed", observed_prefix={"ipv4": "wide"})
+    assert "ipv4" in errors and "int" in errors
+    _params, errors = validated(replace_with="observed", observed_prefix={"ipv5": 1})
+    assert "ipv5" in errors
+    _params, errors = validated(observed_prefix={"ipv4": 28})
+    assert errors == "missing parameter(s) required by 'observed_prefix': replace_with"
