@@ -31,7 +31,6 @@ from ..support.playbooks import (
     assert_alike,
     proxy_answers,
     run_on_both_paths,
-    run_target,
     seeder,
 )
 from ..support.seed import egress_rules, label_of
@@ -268,14 +267,6 @@ def test_default_group_lockdown_across_vpcs_on_both_paths(ansible, work_dir, end
     assert seeded["default_group_count"] >= 4
     assert calls[("RevokeSecurityGroupEgress", "false")] == seeded["default_group_count"]
     assert calls[("RevokeSecurityGroupEgress", "true")] == seeded["default_group_count"]
-
-
-def test_check_mode_of_a_playbook_removes_nothing(ansible, work_dir, seeded, execution_path):
-    ec2, ids = seeded
-    before = egress_rules(ec2, ids["group_id"])
-    output = run_target(ansible, work_dir, "default_allow_all", ids, "--check", in_process=execution_path)
-    assert "changed=1" in output
-    assert egress_rules(ec2, ids["group_id"]) == before
 
 
 def test_ad_hoc_key_value_form_check_diff_then_for_real(ansible, seeded, execution_path):
