@@ -47,17 +47,19 @@ GROUPS = {
     "no_log": ("no_log_task",),
     "restore": ("restore_round_trip", "stale_references", "bulk_guard", "default_allow_all"),
     "filters_and_regions": ("rule_filters", "multi_region", "shorthand_forms", "revoke_all"),
-    "single_group": ("rule_ids_partial_match", "bad_input", "bulk_partial_failure", "check_diff_idempotent"),
+    "single_group": ("rule_ids_partial_match", "bulk_partial_failure", "check_diff_idempotent"),
     "rule_forms": ("restore_revoked", "ip_permissions_snake_case", "ip_permissions_camel_case", "info_module",
-                   "group_by_name"),
+                   "group_by_name", "bad_input"),
 }
 VERBOSE_GROUPS = ("no_log",)
 # The groups that also run on the module path, and whose two runs must agree: what differs between the paths is how
 # a task gets to the code (AnsibleModule, the module's process and environment, no_log, warnings), not what each
-# selector does, so check mode and diff, warnings, failures, no_log and the ways of giving the connection; the
-# other groups run in-process. The module path also runs the restore module in test_review.py and
-# test_restore_writes.py, bulk mode and regions in check mode (tests/reliability/test_check_mode.py) and under
-# faults, and every module's main on every input in tests/unit.
+# selector does, so check mode and diff, warnings, a group that fails, no_log and the ways of giving the connection;
+# the other groups run in-process. Input that fails validation (bad_input) is the parsers' and the argument spec's:
+# every case of tests/reliability/corpus.py fails on each path's own code, and cases of every module and kind of
+# check fail through ansible-playbook on each path (test_hostile_input.py). The module path also runs the restore
+# module in test_review.py and test_restore_writes.py, bulk mode and regions in check mode
+# (tests/reliability/test_check_mode.py) and under faults, and every module's main on every input in tests/unit.
 ON_BOTH_PATHS = ("connection_settings", "no_log", "single_group")
 # What a check of a target's outcome gets: the client, every rule of the region by group before the run, the
 # output, the run's directory and the endpoint.
