@@ -31,7 +31,6 @@ from ..support.playbooks import (
     assert_alike,
     proxy_answers,
     run_on_both_paths,
-    run_target,
     seeder,
 )
 from ..support.seed import egress_rules, label_of
@@ -48,17 +47,19 @@ GROUPS = {
     "no_log": ("no_log_task",),
     "restore": ("restore_round_trip", "stale_references", "bulk_guard", "default_allow_all"),
     "filters_and_regions": ("rule_filters", "multi_region", "shorthand_forms", "revoke_all"),
-    "single_group": ("rule_ids_partial_match", "bad_input", "bulk_partial_failure", "check_diff_idempotent"),
+    "single_group": ("rule_ids_partial_match", "bulk_partial_failure", "check_diff_idempotent"),
     "rule_forms": ("restore_revoked", "ip_permissions_snake_case", "ip_permissions_camel_case", "info_module",
-                   "group_by_name"),
+                   "group_by_name", "bad_input"),
 }
 VERBOSE_GROUPS = ("no_log",)
 # The groups that also run on the module path, and whose two runs must agree: what differs between the paths is how
 # a task gets to the code (AnsibleModule, the module's process and environment, no_log, warnings), not what each
-# selector does, so check mode and diff, warnings, failures, no_log and the ways of giving the connection; the
-# other groups run in-process. The module path also runs the restore module in test_review.py and
-# test_restore_writes.py, bulk mode and regions in check mode (tests/reliability/test_check_mode.py) and under
-# faults, and every module's main on every input in tests/unit.
+# selector does, so check mode and diff, warnings, a group that fails, no_log and the ways of giving the connection;
+# the other groups run in-process. Input that fails validation (bad_input) is the parsers' and the argument spec's:
+# every case of tests/reliability/corpus.py fails on each path's own code, and cases of every module and kind of
+# check fail through ansible-playbook on each path (test_hostile_input.py). The module path also runs the restore
+# module in test_review.py and test_restore_writes.py, bulk mode and regions in check mode
+# (tests/reliability/test_check_mode.py) and under faults, and every module's main on every input in tests/unit.
 ON_BOTH_PATHS = ("connection_settings", "no_log", "single_group")
 # What a check of a target's outcome gets: the client, every rule of the region by group before the run, the
 # output, the run's directory and the endpoint.
@@ -246,7 +247,10 @@ def test_bulk_revoke_over_200_groups(ansible, work_dir, endpoint):
     assert calls[("DescribeSecurityGroupRules", "false")] == 4
 
 
-def test_default_group_lockdown_across_vpcs_on_both_paths(ansible, work_dir, endpoint):
+def test_default_group_lockdown_across_vpcs(ansible, work_dir, endpoint):
+    # In-process: what it shows is the selection of bulk mode (filters, keep), the same below each path's
+    # validation (ON_BOTH_PATHS); bulk mode goes through the module in check mode, under faults and at scale
+    # (tests/reliability).
     seeded = {}
 
     def app_rules(ec2, ids):
@@ -261,38 +265,34 @@ def test_default_group_lockdown_across_vpcs_on_both_paths(ansible, work_dir, end
         assert "Traceback" not in output
 
     outcomes = run_on_both_paths(ansible, endpoint, work_dir, "default_group_lockdown", ["default_group_lockdown"],
-                                 seeder(endpoint, ["default_group_lockdown"], app_rules), check)
-    assert_alike(outcomes)
+                                 seeder(endpoint, ["default_group_lockdown"], app_rules), check,
+                                 paths={"in-process": PATHS["in-process"]})
     # The default group of each new VPC (and of the endpoint's default VPC): one dry run and one revoke each.
-    calls = outcomes["module"][2]["default_group_lockdown"]
+    calls = outcomes["in-process"][2]["default_group_lockdown"]
     assert seeded["default_group_count"] >= 4
     assert calls[("RevokeSecurityGroupEgress", "false")] == seeded["default_group_count"]
     assert calls[("RevokeSecurityGroupEgress", "true")] == seeded["default_group_count"]
 
 
-def test_check_mode_of_a_playbook_removes_nothing(ansible, work_dir, seeded, execution_path):
-    ec2, ids = seeded
-    before = egress_rules(ec2, ids["group_id"])
-    output = run_target(ansible, work_dir, "default_allow_all", ids, "--check", in_process=execution_path)
-    assert "changed=1" in output
-    assert egress_rules(ec2, ids["group_id"]) == before
-
-
-def test_ad_hoc_key_value_form_check_diff_then_for_real(ansible, seeded, execution_path):
+def test_ad_hoc_key_value_form_check_diff_then_for_real(ansible, seeded):
+    # In-process. On the module path, ad-hoc runs are the two tests below; check mode with its diff, the removal and a
+    # second run that changes nothing, from string-typed options, go through the module in check_diff_idempotent (the
+    # single_group playbook: the same results on both paths, and the diff in each one's output); and ad-hoc or
+    # playbook, what is shown of a result is the controller's.
     ec2, ids = seeded
     smtp = ids["rules"]["tcp-25-0.0.0.0/0"]
     args = "group_id=%s protocol=tcp port=25 cidr=0.0.0.0/0" % ids["group_id"]
 
-    preview = ansible("ansible", "localhost", "-m", MODULE, "-a", args, "--check", "--diff", in_process=execution_path)
+    preview = ansible("ansible", "localhost", "-m", MODULE, "-a", args, "--check", "--diff", in_process=True)
     assert preview.returncode == 0, preview.stdout
     assert "CHANGED" in preview.stdout and '-%s  tcp 25  -> 0.0.0.0/0  "smtp"' % smtp in preview.stdout
     assert smtp in egress_rules(ec2, ids["group_id"])
 
-    removed = ansible("ansible", "localhost", "-m", MODULE, "-a", args, in_process=execution_path)
+    removed = ansible("ansible", "localhost", "-m", MODULE, "-a", args, in_process=True)
     assert removed.returncode == 0 and "CHANGED" in removed.stdout, removed.stdout
     assert smtp not in egress_rules(ec2, ids["group_id"])
 
-    again = ansible("ansible", "localhost", "-m", MODULE, "-a", args, in_process=execution_path)
+    again = ansible("ansible", "localhost", "-m", MODULE, "-a", args, in_process=True)
     assert again.returncode == 0 and "SUCCESS" in again.stdout, again.stdout
 
 

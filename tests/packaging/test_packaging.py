@@ -121,22 +121,43 @@ def test_collection_docs_lint(built_collection):
 
 
 def doc_playbooks(destination):
-    """Every module's EXAMPLES and the guide's YAML recipes, as playbook files for ansible-lint."""
-    paths = []
+    """Every module's EXAMPLES and the guide's YAML recipes, as files for ansible-lint.
+
+    The plays are written one after the other in one playbook: ansible-lint applies its rules to each play and task
+    wherever it is, and checks the syntax of each playbook with an ansible-playbook run of its own. A recipe that is
+    not a playbook (an inventory), or that YAML cannot read, has a file of its own, so that it cannot hide the others.
+    """
+    plays, paths, count = [], [], len(MODULES)
     for module_name in MODULES:
         examples = importlib.import_module("ansible_collections.netguard.aws.plugins.modules." + module_name).EXAMPLES
-        paths.append(os.path.join(destination, "%s-examples.yml" % module_name))
-        with open(paths[-1], "w") as handle:
-            handle.write("---\n- name: EXAMPLES of %s\n  hosts: localhost\n  gather_facts: false\n  tasks:\n" % module_name)
-            handle.write(textwrap.indent(examples.lstrip("\n"), "    "))
+        plays.append("- name: EXAMPLES of %s\n  hosts: localhost\n  gather_facts: false\n  tasks:\n%s"
+                     % (module_name, textwrap.indent(examples.strip("\n"), "    ")))
     with open(os.path.join(COLLECTION_ROOT, "docs", "guide.md")) as handle:
         recipes = re.findall(r"```yaml\n(.*?)```", handle.read(), re.S)
     assert recipes, "docs/guide.md has YAML recipes"
     for index, recipe in enumerate(recipes):
-        paths.append(os.path.join(destination, "guide-recipe-%d.yml" % index))
-        with open(paths[-1], "w") as handle:
-            handle.write("---\n" + recipe)
+        if read_plays(recipe) is not None:
+            plays.append(recipe.strip("\n"))
+            count += len(read_plays(recipe))
+        else:
+            paths.append(os.path.join(destination, "guide-recipe-%d.yml" % index))
+            with open(paths[-1], "w") as handle:
+                handle.write("---\n" + recipe)
+    playbook = "---\n" + "\n\n".join(plays) + "\n"
+    assert len(read_plays(playbook)) == count, "the plays, all of them and nothing more"
+    paths.append(os.path.join(destination, "doc-playbooks.yml"))
+    with open(paths[-1], "w") as handle:
+        handle.write(playbook)
     return paths
+
+
+def read_plays(text):
+    """The list that YAML reads ``text`` as (the plays of a playbook); None for anything else."""
+    try:
+        content = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return content if isinstance(content, list) else None
 
 
 def test_ansible_lint_production_profile(built_collection):

@@ -8,6 +8,7 @@ Targets run side by side, one play each in one playbook, each on a seed of its o
 its play made (PlayMarks).
 """
 
+import json
 import os
 
 import pytest
@@ -35,6 +36,14 @@ ON_BOTH_PATHS = ("check_diff_idempotent", "bulk_revoke", "multi_region")
 # default_group_lockdown selects every default group of the region, so it has a region to itself; the connection
 # targets need an environment of their own (connections_for). The rest share one.
 APART = ("default_group_lockdown",)
+# A task of these targets that --check alone puts in check mode (no check_mode of its own) and that would remove rules:
+# it must report the change it would make, while the run removes nothing.
+WOULD_CHANGE = {
+    "default_allow_all": "Remove the default allow-all egress rules, IPv4 and IPv6",
+    "check_diff_idempotent": "Remove it",
+    "bulk_revoke": "Remove it for real",
+    "multi_region": "Remove the allow-all egress rule from the fleet in every region at once",
+}
 
 
 def playbooks_for(targets):
@@ -75,11 +84,12 @@ def test_scenarios_in_check_mode_change_nothing(path, name, ansible, work_dir, e
     labels = [id_labels(client) for client in clients]
     before = [endpoint_state(client, region_labels) for client, region_labels in zip(clients, labels)]
     output_dir = os.path.join(work_dir, "check-mode-%s-%s" % (path, name))
+    results_file = os.path.join(work_dir, "check-mode-%s-%s.json" % (path, name))
     with FaultProxy(endpoint.url, proxy_answers(targets, ids)) as recorder, PlayMarks(recorder) as marks:
         connection_variables, aws_environment = connections_for(targets, recorder.url, work_dir)
         plays = [(target, dict(ids[target], output_dir=output_dir, **connection_variables[target])) for target in targets]
         output = run_plays(ansible, work_dir, "check-mode-%s-%s" % (path, name), plays, marks, "--check", "--diff",
-                           in_process=PATHS[path], aws_environment=aws_environment)
+                           in_process=PATHS[path], aws_environment=aws_environment, results_file=results_file)
         requests = marks.requests_by_target()
     assert "Traceback" not in output
     assert [endpoint_state(client, region_labels) for client, region_labels in zip(clients, labels)] == before
@@ -87,6 +97,11 @@ def test_scenarios_in_check_mode_change_nothing(path, name, ansible, work_dir, e
     assert all(call.get("DryRun") == "true" for call in revokes), "every revoke call carried DryRun=true"
     assert not os.path.exists(output_dir), "no file written in check mode"
     assert sorted(requests) == sorted(targets)
+    with open(results_file) as handle:
+        results = dict((entry["task"], entry) for entry in json.load(handle))
+    for target in set(targets) & set(WOULD_CHANGE):
+        reported = results["%s : %s" % (target, WOULD_CHANGE[target])]
+        assert reported["result"]["changed"] is True and not reported["failed"], (target, reported)
     for target in targets:
         revokes = [call for call in requests[target] if call.get("Action") == "RevokeSecurityGroupEgress"]
         # Each call counted for the target is one on its own groups.
