@@ -334,6 +334,12 @@ class Ec2Api:
                              .build_full_result().get("FlowLogs", []))
         return items
 
+    def managed_prefix_lists(self):
+        """Every managed prefix list the account sees in the region (AWS-managed, its own, shared with it)."""
+        paginator = self.client.get_paginator("describe_managed_prefix_lists")
+        with aws_errors("ec2:DescribeManagedPrefixLists"):
+            return paginator.paginate(PaginationConfig={"PageSize": 100}).build_full_result().get("PrefixLists", [])
+
     def prefix_list_entries(self, prefix_list_id):
         """The CIDR blocks of a managed prefix list (its current version)."""
         paginator = self.client.get_paginator("get_managed_prefix_list_entries")

@@ -155,7 +155,7 @@ def plan_region(api, request, alone, logs=None):
         if analysis is not None and selector is not None and needs_traffic(selector):
             unused = analysis.unused_rule_ids(group_id, [rule.rule_id for rule in snapshot.described[group_id]])
         plans.append(plan_group(group, api.region, snapshot.described[group_id], change, snapshot.ids_by_name,
-                                snapshot.stale_groups, unused))
+                                snapshot.stale_groups, unused, snapshot.destinations))
     if analysis is not None:
         plans = with_traffic(plans, analysis, listing)
         if change.replace is not None and change.replace.observed is not None:

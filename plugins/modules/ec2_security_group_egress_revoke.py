@@ -180,6 +180,9 @@ options:
       - An entry without C(protocol) that saves a rule for every protocol (an entry with only C(allows_port=443)
         saving C(all -> 0.0.0.0/0)) keeps it, with a warning naming the rule and the entry; give C(protocol) to keep
         only rules of that protocol.
+      - An entry with C(allows_port) keeps every rule that lets one of its ports through, C(tcp 0-65535) included;
+        when it saves a rule whose ports reach beyond the ones given, the task warns, naming the rule and the entry.
+        C(ports_within) keeps only rules whose every port is among them.
       - O(max_revoked_rules) counts what remains after O(keep).
     type: list
     elements: raw
@@ -372,7 +375,7 @@ EXAMPLES = r"""
     revoke_all: true
     allow_bulk_revoke_all: true
 
-- name: Remove every egress rule open to the world, except HTTPS
+- name: Remove every egress rule open to the world, except HTTPS (a rule for all tcp ports goes too)
   netguard.aws.ec2_security_group_egress_revoke:
     group_id: sg-0123456789abcdef0
     rule_filters:
@@ -381,7 +384,32 @@ EXAMPLES = r"""
         - ::/0
     keep:
       - protocol: tcp
-        allows_port: 443
+        ports_within: [443]
+
+- name: Remove the rules to public addresses, except HTTPS, in every group of a VPC
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      vpc-id: vpc-0123456789abcdef0
+    rule_filters:
+      public: true
+    keep:
+      - protocol: tcp
+        ports_within: [443]
+
+- name: Remove the private rules wider than a /16 (Prowler's "too wide" check)
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    rule_filters:
+      destination_within: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16]
+      wider_than: {ipv4: 16}
+
+- name: Remove the rules to the S3 prefix list, in two regions (AWS-managed lists are named per region)
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      tag:env: dev
+    regions: [us-east-1, eu-west-1]
+    rule_filters:
+      prefix_list_name: com.amazonaws.*.s3
 
 - name: Remove anything that still allows SMTP, in every group of a VPC
   netguard.aws.ec2_security_group_egress_revoke:

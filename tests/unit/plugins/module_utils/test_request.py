@@ -42,6 +42,9 @@ from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_
 from ...conftest import patch_module_args
 
 GROUP = "sg-0123456789abcdef0"
+PREDICATES = ("protocol, allows_port, ports_within, destination_within, destination_covers, public, wider_than, "
+              "destination_group, destination_group_tags, prefix_list_id, prefix_list_name, description, tags, stale, "
+              "unused")
 # A connection with no option given: botocore's defaults, certificates verified.
 NO_CONNECTION = Connection(None, None, None, None, None, None, True, None, None)
 
@@ -384,13 +387,11 @@ def test_require_unused_needs_the_impact_and_implies_it():
 
 @pytest.mark.parametrize("args, message", [
     (dict(rule_filters={}), "rule_filters is empty, which would select every egress rule (that is revoke_all): give "
-                            "at least one of protocol, allows_port, destination_within, destination_covers, "
-                            "destination_group, prefix_list_id, description, tags, stale, unused"),
+                            "at least one of " + PREDICATES),
     (dict(rule_filters={"protocol": "gre"}), "rule_filters.protocol 'gre' is not a protocol: use all or -1, tcp or 6, "
                                              "udp or 17, icmp or 1, icmpv6 or 58, or a protocol number 0-255"),
     (dict(revoke_all=True, keep=[{"cidr": "10.0.0.0/8"}]),
-     "keep[0] 'cidr' is not a predicate: use protocol, allows_port, destination_within, destination_covers, "
-     "destination_group, prefix_list_id, description, tags, stale, unused"),
+     "keep[0] 'cidr' is not a predicate: use " + PREDICATES),
     (dict(revoke_all=True, journal=" "), "journal ' ' is not a file path"),
     (dict(revoke_all=False), "revoke_all is false and no rule is selected: set revoke_all=true, or give "
                              "security_group_rule_ids, ip_permissions, rule_filters or protocol with a destination"),
@@ -524,8 +525,7 @@ def test_any_one_shorthand_option_filters_the_listing(args, expected):
 
 @pytest.mark.parametrize("args, message", [
     (dict(rule_filters={}), "rule_filters is empty, which would list every egress rule (leave rule_filters out for "
-                            "that): give at least one of protocol, allows_port, destination_within, "
-                            "destination_covers, destination_group, prefix_list_id, description, tags, stale, unused"),
+                            "that): give at least one of " + PREDICATES),
     (dict(cidr=[]), "cidr is empty: list at least one entry, or leave the option out"),
     (dict(protocol="gre"), "protocol 'gre' is not a protocol: use all or -1, tcp or 6, udp or 17, icmp or 1, "
                            "icmpv6 or 58, or a protocol number 0-255"),
