@@ -316,12 +316,12 @@ EXAMPLES = r"""
         user_id_group_pairs:
           - group_id: sg-0aaaaaaaaaaaaaaaa
       - ip_protocol: udp
-        from_port: 53
-        to_port: 53
+        from_port: 514
+        to_port: 514
         ip_ranges:
-          - cidr_ip: 10.0.0.2/32
+          - cidr_ip: 10.0.9.0/24
         ipv6_ranges:
-          - cidr_ipv6: fd00::2/128
+          - cidr_ipv6: fd00:9::/64
 
 - name: Remove rules pasted from AWS JSON (CamelCase)
   netguard.aws.ec2_security_group_egress_revoke:
@@ -435,16 +435,13 @@ EXAMPLES = r"""
     keep:
       - sgr-0123456789abcdef0
 
-- name: Lock down the default group of every VPC (CIS / Security Hub EC2.2, egress part), keeping DNS to the resolver
+# DNS, instance metadata and time sync keep working: security groups do not filter them.
+- name: Lock down the default group of every VPC (CIS / Security Hub EC2.2, egress part)
   netguard.aws.ec2_security_group_egress_revoke:
     filters:
       group-name: default
     revoke_all: true
     allow_bulk_revoke_all: true
-    keep:
-      - protocol: udp
-        allows_port: 53
-        destination_within: [10.0.0.2/32]
 
 - name: Lock down the default group of every VPC in every enabled region
   netguard.aws.ec2_security_group_egress_revoke:

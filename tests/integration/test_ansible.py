@@ -259,8 +259,8 @@ def test_default_group_lockdown_across_vpcs(ansible, work_dir, endpoint):
 
     def check(ec2, ids, before, output):
         lockdown = ids["default_group_lockdown"]
-        for group_id, dns_rule_id in zip(lockdown["default_group_ids"], lockdown["dns_rule_ids"]):
-            assert list(egress_rules(ec2, group_id)) == [dns_rule_id]
+        for group_id, endpoint_rule_id in zip(lockdown["default_group_ids"], lockdown["endpoint_rule_ids"]):
+            assert list(egress_rules(ec2, group_id)) == [endpoint_rule_id]
         assert dict((group_id, egress_rules(ec2, group_id)) for group_id in lockdown["app_group_ids"]) == before
         assert "Traceback" not in output
 
