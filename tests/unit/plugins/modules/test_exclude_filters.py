@@ -19,14 +19,17 @@ PARSERS = {ec2_security_group_egress_revoke: parse_revoke_request, ec2_security_
 @pytest.fixture(params=["module", "in-process"])
 def run_task(request, run_module):
     """Run a task as the module does, or as the action plugin does in the controller (the same pipeline, after the
-    same argument spec checked by ``ArgumentSpecValidator``)."""
+    same argument spec checked by ``ArgumentSpecValidator``); ``warnings`` as text."""
 
     def run(module=ec2_security_group_egress_revoke, check_mode=False, **args):
         if request.param == "module":
             result = run_module(module=module, check_mode=check_mode, **args)
         else:
             result = validated_result(module.MODULE_KWARGS, args, PARSERS[module], check_mode, False)[0]
-        return dict(result, failed=bool(result.get("failed")))
+        # From ansible-core 2.19, a module's warnings are events.
+        warnings = [warning if isinstance(warning, str) else warning["event"]["msg"]
+                    for warning in result.get("warnings", [])]
+        return dict(result, failed=bool(result.get("failed")), warnings=warnings)
 
     return run
 
@@ -119,6 +122,20 @@ def test_the_info_module_leaves_the_exempt_groups_out_of_the_listing_and_names_t
     assert sorted(group["group_id"] for group in whole_region["security_groups"]) == sorted(set(every_group) - set(exempt))
     assert sorted(group["group_id"] for group in by_filters["security_groups"]) == sorted(kept)
     assert "excluded" not in run_task(module=ec2_security_group_egress_info, group_id=exempt)
+
+
+def test_filters_that_select_only_exempt_groups_matched_groups_and_filters_that_match_none_cost_no_exclusion_call(
+        ec2, api_calls, run_task):
+    _kept, exempt = seed_region(ec2, count=2, exempt=2)
+    # The third group of the seed is tagged netguard-exempt=false: select the two exempt ones alone.
+    all_exempt = run_task(filters=dict(FLEET, **EXEMPT), exclude_filters=EXEMPT, **ALL_TO_ANYWHERE)
+    assert all_exempt["changed"] is False and all_exempt["groups"] == [] and all_exempt["warnings"] == []
+    assert all_exempt["excluded"] == listed(ec2, exempt)
+    del api_calls[:]
+
+    nothing = run_task(filters={"tag:env": "nowhere"}, exclude_filters=EXEMPT, **ALL_TO_ANYWHERE)
+    assert nothing["excluded"] == [] and nothing["warnings"] == ["filters matched no security group in us-east-1"]
+    assert [name for name, _params in api_calls] == ["DescribeSecurityGroups"]
 
 
 @pytest.mark.parametrize("module, args, message", [
