@@ -3,6 +3,8 @@ module's path and on the action plugin's in-process one."""
 
 import boto3
 import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 
 from ansible_collections.netguard.aws.plugins.module_utils.request import parse_info_request, parse_revoke_request
 from ansible_collections.netguard.aws.plugins.modules import ec2_security_group_egress_info, ec2_security_group_egress_revoke
@@ -136,6 +138,23 @@ def test_filters_that_select_only_exempt_groups_matched_groups_and_filters_that_
     nothing = run_task(filters={"tag:env": "nowhere"}, exclude_filters=EXEMPT, **ALL_TO_ANYWHERE)
     assert nothing["excluded"] == [] and nothing["warnings"] == ["filters matched no security group in us-east-1"]
     assert [name for name, _params in api_calls] == ["DescribeSecurityGroups"]
+
+
+def test_exemptions_that_cannot_be_read_stop_the_region_before_any_revoke(ec2, monkeypatch, run_task):
+    kept, exempt = seed_region(ec2)
+    original = BaseClient._make_api_call
+
+    def denying_the_exclusions(client, operation_name, api_params):
+        if operation_name == "DescribeSecurityGroups" and "tag:netguard-exempt" in str(api_params.get("Filters")):
+            raise ClientError({"Error": {"Code": "UnauthorizedOperation", "Message": "denied"},
+                               "ResponseMetadata": {"HTTPStatusCode": 403}}, operation_name)
+        return original(client, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", denying_the_exclusions)
+    result = run_task(filters=FLEET, exclude_filters=EXEMPT, **ALL_TO_ANYWHERE)
+
+    assert result["failed"] is True and "ec2:DescribeSecurityGroups" in result["msg"]
+    assert all(allow_all(ec2, group_id) for group_id in kept + exempt)
 
 
 @pytest.mark.parametrize("module, args, message", [
