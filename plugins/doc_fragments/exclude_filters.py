@@ -17,6 +17,8 @@ options:
       - The groups left out are dropped before their rules are read, so nothing is ever changed in them and they
         count nowhere, neither in the guards (the revoke module's C(max_revoked_rules)) nor in the result's groups
         and totals; RV(excluded) lists them, with their region. In check mode too.
+      - Where they cannot be read (access denied, say), nothing is done in that region, which fails as when its
+        groups cannot be listed.
       - Only for a selection of many groups, by O(filters) or (info module) every group of the region, in one
         region or in O(regions); cannot be used with O(group_id) or O(group_name), which name their groups.
       - Must not be empty, which would exclude every group.
