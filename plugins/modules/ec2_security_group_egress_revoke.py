@@ -34,7 +34,8 @@ description:
     calls (C(DescribeSecurityGroupRules) takes 200 groups a call), then each group that has matching rules gets
     one C(RevokeSecurityGroupEgress), O(concurrency) at a time. A group that fails (deleted meanwhile, access
     denied) does not stop the others: each group is reported in RV(groups), and the task fails at the end naming
-    the groups that failed. O(max_revoked_rules) caps how many rules one run may remove."
+    the groups that failed. O(max_revoked_rules) caps how many rules one run may remove. O(exclude_filters) leaves
+    exempt groups out of the selection."
   - "Several regions: O(regions) runs bulk mode in each region at the same time, O(concurrency) groups at a time
     in each; O(max_revoked_rules) counts the rules of all regions, checked after every region is described and
     before the first revoke."
@@ -44,6 +45,7 @@ extends_documentation_fragment:
   - netguard.aws.connection
   - netguard.aws.rule_filters
   - netguard.aws.regions
+  - netguard.aws.exclude_filters
   - netguard.aws.ip_permissions
   - netguard.aws.writes
   - netguard.aws.traffic
@@ -75,6 +77,7 @@ options:
       - Must not be empty, which would select every group of the region.
       - Exactly one of O(group_id), O(group_name) and O(filters) is required. O(security_group_rule_ids) cannot
         be used with it (rule IDs already name their group); O(revoke_all) needs O(allow_bulk_revoke_all=true).
+      - O(exclude_filters) leaves out the groups it matches, such as those tagged exempt.
     version_added: 0.2.0
     type: raw
   allow_bulk_revoke_all:
@@ -374,6 +377,21 @@ EXAMPLES = r"""
       tag:env: prod
     revoke_all: true
     allow_bulk_revoke_all: true
+
+- name: Remove the allow-all egress rule from every group of a VPC, except the groups tagged netguard-exempt=true
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      vpc-id: vpc-0123456789abcdef0
+    exclude_filters:
+      tag:netguard-exempt: "true"
+    protocol: all
+    cidr: 0.0.0.0/0
+    max_revoked_rules: 100
+  register: fleet_but_exempt
+
+- name: Name the groups left out
+  ansible.builtin.debug:
+    msg: "{{ fleet_but_exempt.excluded | map(attribute='group_id') | list }}"
 
 - name: Remove every egress rule open to the world, except HTTPS (a rule for all tcp ports goes too)
   netguard.aws.ec2_security_group_egress_revoke:
@@ -921,13 +939,36 @@ skipped_regions:
   type: list
   elements: dict
   sample: []
+excluded:
+  description:
+    - Bulk mode, the groups that O(filters) selected and O(exclude_filters) left out, untouched, sorted by region and
+      group ID; empty without O(exclude_filters) or when it matches none of them. Also when the task fails.
+  returned: bulk mode
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  contains:
+    group_id:
+      description: ID of the group.
+      type: str
+    group_name:
+      description: Name of the group.
+      type: str
+    region:
+      description: Region of the group.
+      type: str
+  sample:
+    - group_id: sg-0fedcba9876543210
+      group_name: bastion
+      region: us-east-1
 totals:
-  description: Bulk mode, counts over all selected groups; also when the task fails.
+  description: Bulk mode, counts over all selected groups (not those O(exclude_filters) left out); also when the task
+    fails.
   returned: bulk mode
   type: dict
   contains:
     groups:
-      description: Groups the filters selected.
+      description: Groups the filters selected, less those O(exclude_filters) left out.
       type: int
     changed_groups:
       description: Groups rules were (in check mode, would be) revoked from.
@@ -963,6 +1004,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.request import (
     RULE_SELECTORS,
     SHORTHAND_OPTIONS,
     connection_argument_spec,
+    exclude_filters_argument_spec,
     filters_argument_spec,
     parse_revoke_request,
     regions_argument_spec,
@@ -979,6 +1021,7 @@ ARGUMENT_SPEC = dict(
     group_name=dict(type="str"),
     vpc_id=dict(type="str"),
     filters=filters_argument_spec(),
+    exclude_filters=exclude_filters_argument_spec(),
     security_group_rule_ids=ids_argument_spec("rule_ids"),
     ip_permissions=ip_permissions_argument_spec(),
     group_owner=dict(type="str"),
@@ -1010,6 +1053,8 @@ MODULE_KWARGS = dict(
     mutually_exclusive=[
         ["group_id", "group_name", "filters"],
         ["filters", "security_group_rule_ids"],
+        ["group_id", "exclude_filters"],
+        ["group_name", "exclude_filters"],
         *(["ip_permissions", option] for option in SHORTHAND_OPTIONS),
         *(["revoke_all", option] for option in RULE_SELECTORS if option != "revoke_all"),
     ],
