@@ -8,14 +8,14 @@ The rules of every target group (``DescribeSecurityGroupRules`` takes 200 groups
 call, 1,000 rules a page, or the whole region at once), and only what the selector
 asks for: the IDs of destination groups given by name (one ``DescribeSecurityGroups``
 for every name and VPC), which rules are stale (one ``DescribeStaleSecurityGroups``
-per VPC). After planning, ``affected_interfaces`` reads the network interfaces behind
-the groups that change, for ``impact``.
+per VPC). After planning, ``with_affected`` reads who uses the groups that change, for
+``impact``: their network interfaces, and the region's launch templates and ECS services.
 """
 
 from collections import namedtuple
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
-from ansible_collections.netguard.aws.plugins.module_utils.impact import affected_interfaces
+from ansible_collections.netguard.aws.plugins.module_utils.impact import affected_interfaces, affected_users
 from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
 from ansible_collections.netguard.aws.plugins.module_utils.selector import group_names, needs_stale
 from ansible_collections.netguard.aws.plugins.module_utils.targets import verified
@@ -72,12 +72,19 @@ def destination_ids_by_name(api, names, vpc_ids):
     return ids_by_name
 
 
-def with_affected_interfaces(api, plans):
-    """``plans`` with ``affected``, the network interfaces behind each group that changes: one
-    ``DescribeNetworkInterfaces`` per 200 such groups, none when nothing changes."""
+def with_affected(api, plans):
+    """``plans`` with ``affected`` and ``users``, who uses each group that changes: its network interfaces (one
+    ``DescribeNetworkInterfaces`` per 200 such groups), and of the region's launch templates (one
+    ``DescribeLaunchTemplateVersions``) and ECS services those that name it; no call when nothing changes.
+
+    A group ID is unique in a region, so templates and services are matched by ID whatever their VPC.
+    """
     changing = [plan.group["GroupId"] for plan in plans if plan.changes]
     if not changing:
         return plans
     interfaces = api.network_interfaces(changing)
-    return [plan._replace(affected=affected_interfaces(plan.group["GroupId"], interfaces)) if plan.changes else plan
-            for plan in plans]
+    versions = api.launch_template_versions()
+    services = api.ecs_services()
+    return [plan._replace(affected=affected_interfaces(plan.group["GroupId"], interfaces),
+                          users=affected_users(plan.group["GroupId"], interfaces, versions, services))
+            if plan.changes else plan for plan in plans]
