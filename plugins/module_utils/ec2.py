@@ -339,26 +339,19 @@ class Ec2Api:
         return items
 
     def network_interfaces(self, group_ids):
-        """The network interfaces that use any of the groups, those of managed resources too (which an account can
-        hide from this call with ``ModifyManagedResourceVisibility``): 200 groups a call, 1,000 interfaces a page."""
-        arguments = {}
-        if "IncludeManagedResources" in self.client.meta.service_model.operation_model(
-                "DescribeNetworkInterfaces").input_shape.members:
-            arguments["IncludeManagedResources"] = True
-        else:
-            # A botocore older than the parameter cannot take it: it goes into the request as EC2 reads it.
-            self.client.meta.events.register_first("before-call.ec2.DescribeNetworkInterfaces", _include_managed,
-                                                   unique_id="netguard-include-managed-resources")
+        """The network interfaces that use any of the groups, those of managed resources included: 200 groups a call,
+        1,000 interfaces a page."""
         return self._listed("describe_network_interfaces", "NetworkInterfaces", "ec2:DescribeNetworkInterfaces",
-                            [], group_ids, arguments)
+                            [], group_ids, self._managed_included("DescribeNetworkInterfaces"))
 
     def launch_template_versions(self):
-        """The default and the latest version of every launch template of the region, in one paginated call (200
-        versions a page): what an instance started from a template would use."""
+        """The default and the latest version of every launch template of the region, managed ones included, in one
+        paginated call (200 versions a page): what an instance started from a template would use."""
         paginator = self.client.get_paginator("describe_launch_template_versions")
         with aws_errors("ec2:DescribeLaunchTemplateVersions"):
             return paginator.paginate(Versions=list(LAUNCH_TEMPLATE_VERSIONS),
-                                      PaginationConfig={"PageSize": LAUNCH_TEMPLATE_PAGE_SIZE}) \
+                                      PaginationConfig={"PageSize": LAUNCH_TEMPLATE_PAGE_SIZE},
+                                      **self._managed_included("DescribeLaunchTemplateVersions")) \
                 .build_full_result().get("LaunchTemplateVersions", [])
 
     def ecs_services(self):
@@ -379,6 +372,16 @@ class Ec2Api:
                     services.extend(client.describe_services(
                         cluster=cluster, services=arns[start:start + ECS_SERVICES_PER_CALL]).get("services", []))
         return services
+
+    def _managed_included(self, operation):
+        """The arguments that make ``operation`` return the resources AWS services manage too, which an account can
+        hide (``ModifyManagedResourceVisibility``). A botocore whose model predates ``IncludeManagedResources`` cannot
+        take it as an argument: it then goes into the request as EC2 reads it."""
+        if "IncludeManagedResources" in self.client.meta.service_model.operation_model(operation).input_shape.members:
+            return {"IncludeManagedResources": True}
+        self.client.meta.events.register_first("before-call.ec2.%s" % operation, _include_managed,
+                                               unique_id="netguard-include-managed-%s" % operation)
+        return {}
 
     @property
     def ecs_client(self):

@@ -98,8 +98,9 @@ options:
         functions, load balancers, VPC endpoints, others such as NAT gateways), with up to 20 examples.
       - Read with C(DescribeNetworkInterfaces) filtered by C(group-id), one call per 200 such groups, before any write
         call; needs C(ec2:DescribeNetworkInterfaces). With O(ignore:diff), each group's diff header gives the total.
-      - The interfaces of managed resources are included (C(IncludeManagedResources), which an account's
-        C(ModifyManagedResourceVisibility) otherwise hides them from), and counted in RV(affected_users.managed_interfaces).
+      - The network interfaces and launch templates of managed resources are included (C(IncludeManagedResources),
+        which an account's C(ModifyManagedResourceVisibility) otherwise hides them from); the managed interfaces are
+        counted in RV(affected_users.managed_interfaces).
       - Users that have no interface yet are reported in RV(affected_users), namely the launch templates whose default or
         latest version names the group (one C(DescribeLaunchTemplateVersions) per region, paginated) and the ECS
         services whose network configuration, or that of a deployment still running, names it (C(ListClusters),

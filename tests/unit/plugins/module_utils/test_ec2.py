@@ -253,11 +253,13 @@ def test_the_ecs_client_of_a_region_has_the_connection_s_settings(clean_aws_envi
 
 
 def test_a_botocore_without_include_managed_resources_sends_it_all_the_same(clean_aws_environment):
+    """A botocore released before the parameter existed has it in neither model."""
     class OlderModelLoader(botocore.loaders.JSONFileLoader):
         def load_file(self, file_path):
             data = super().load_file(file_path)
             if data and file_path.endswith(os.path.join("ec2", "2016-11-15", "service-2")):
-                del data["shapes"]["DescribeNetworkInterfacesRequest"]["members"]["IncludeManagedResources"]
+                for request in ("DescribeNetworkInterfacesRequest", "DescribeLaunchTemplateVersionsRequest"):
+                    del data["shapes"][request]["members"]["IncludeManagedResources"]
             return data
 
     clients = Ec2Clients(connection(), session=session_with(botocore.loaders.Loader(file_loader=OlderModelLoader())))
@@ -267,11 +269,18 @@ def test_a_botocore_without_include_managed_resources_sends_it_all_the_same(clea
     bodies = []
 
     def answer(request, **_kwargs):
-        bodies.append(dict(parse_qsl(request.body.decode() if isinstance(request.body, bytes) else request.body)))
-        return _response(request, 200, b"<DescribeNetworkInterfacesResponse><networkInterfaceSet/>"
-                                       b"</DescribeNetworkInterfacesResponse>")
+        body = dict(parse_qsl(request.body.decode() if isinstance(request.body, bytes) else request.body))
+        bodies.append(body)
+        empty = {"DescribeNetworkInterfaces": "networkInterfaceSet",
+                 "DescribeLaunchTemplateVersions": "launchTemplateVersionSet"}[body["Action"]]
+        return _response(request, 200, ("<%sResponse><%s/></%sResponse>" % (body["Action"], empty, body["Action"]))
+                         .encode())
 
-    api.client.meta.events.register_last("before-send.ec2.DescribeNetworkInterfaces", answer)
+    for operation in ("DescribeNetworkInterfaces", "DescribeLaunchTemplateVersions"):
+        api.client.meta.events.register_last("before-send.ec2.%s" % operation, answer)
     assert api.network_interfaces([GROUP]) == []
     assert api.network_interfaces([GROUP]) == []
-    assert [(body["IncludeManagedResources"], body["Filter.1.Value.1"]) for body in bodies] == [("true", GROUP)] * 2
+    assert api.launch_template_versions() == []
+    assert [(body["Action"], body["IncludeManagedResources"]) for body in bodies] == [
+        ("DescribeNetworkInterfaces", "true")] * 2 + [("DescribeLaunchTemplateVersions", "true")]
+    assert bodies[0]["Filter.1.Value.1"] == GROUP and bodies[2]["LaunchTemplateVersion.1"] == "$Default"

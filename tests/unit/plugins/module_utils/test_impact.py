@@ -80,7 +80,7 @@ def test_refusal_names_each_used_group_and_its_interfaces_and_more():
 CLUSTER = "arn:aws:ecs:us-east-1:123456789012:cluster/prod"
 # What a region with no launch template and no ECS cluster answers.
 NO_TEMPLATES = {"LaunchTemplateVersions": []}
-TEMPLATES_CALL = {"Versions": ["$Default", "$Latest"], "MaxResults": 200}
+TEMPLATES_CALL = {"Versions": ["$Default", "$Latest"], "MaxResults": 200, "IncludeManagedResources": True}
 INTERFACES_CALL = {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000,
                    "IncludeManagedResources": True}
 

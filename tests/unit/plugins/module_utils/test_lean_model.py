@@ -57,7 +57,7 @@ def test_every_call_of_ec2api_serialises_and_parses_on_the_lean_model():
             {"LaunchTemplateId": "lt-0123456789abcdef0", "LaunchTemplateName": "web", "VersionNumber": 2,
              "LaunchTemplateData": {"SecurityGroupIds": [GROUP],
                                     "NetworkInterfaces": [{"DeviceIndex": 0, "Groups": [GROUP]}]}}]},
-            {"Versions": ["$Default", "$Latest"], "MaxResults": 200})
+            {"Versions": ["$Default", "$Latest"], "MaxResults": 200, "IncludeManagedResources": True})
         stubber.add_response("authorize_security_group_egress", {"Return": True, "SecurityGroupRules": [RULE]},
                              {"GroupId": GROUP, "DryRun": False, "IpPermissions": [
                                  {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],

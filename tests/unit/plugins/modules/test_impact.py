@@ -123,8 +123,8 @@ def test_impact_counts_the_launch_templates_and_ecs_services_that_name_a_group(e
     # One read of each kind for the whole region, managed interfaces included.
     assert calls_to(api_calls, "DescribeNetworkInterfaces") == [{
         "Filters": [{"Name": "group-id", "Values": group_ids}], "IncludeManagedResources": True, "MaxResults": 1000}]
-    assert [params["Versions"] for params in calls_to(api_calls, "DescribeLaunchTemplateVersions")] == [
-        ["$Default", "$Latest"]]
+    assert calls_to(api_calls, "DescribeLaunchTemplateVersions") == [
+        {"Versions": ["$Default", "$Latest"], "IncludeManagedResources": True, "MaxResults": 200}]
     assert len(calls_to(api_calls, "ListClusters")) == 1
     assert [params["cluster"] for params in calls_to(api_calls, "DescribeServices")] == [named_by_users["cluster"]]
 
