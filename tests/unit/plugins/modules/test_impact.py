@@ -100,8 +100,8 @@ def test_without_impact_no_interface_is_described(ec2, used_fleet, api_calls, ru
 
 def test_a_group_that_does_not_change_is_not_described(ec2, used_fleet, api_calls, run_module):
     result = run_module(group_id=used_fleet["group_ids"][0], impact=True, protocol="tcp", port=22, cidr="10.0.0.0/8")
-    assert result["changed"] is False and "affected_interfaces" not in result
-    assert calls_to(api_calls, "DescribeNetworkInterfaces") == []
+    assert result["changed"] is False and "affected_interfaces" not in result and "affected_users" not in result
+    assert [name for name, _params in api_calls] == ["DescribeSecurityGroupRules"]
 
 
 def test_impact_counts_the_launch_templates_and_ecs_services_that_name_a_group(ec2, named_by_users, api_calls,
