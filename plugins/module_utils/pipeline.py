@@ -24,7 +24,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.formatting import cou
 from ansible_collections.netguard.aws.plugins.module_utils.guards import check_guards
 from ansible_collections.netguard.aws.plugins.module_utils.journal import open_journal
 from ansible_collections.netguard.aws.plugins.module_utils.plan import plan_group
-from ansible_collections.netguard.aws.plugins.module_utils.reading import read, with_affected_interfaces
+from ansible_collections.netguard.aws.plugins.module_utils.reading import read, with_affected
 from ansible_collections.netguard.aws.plugins.module_utils.replace_guard import refused_replacements
 from ansible_collections.netguard.aws.plugins.module_utils.request import ALL_REGIONS
 from ansible_collections.netguard.aws.plugins.module_utils.results import task_result
@@ -170,7 +170,7 @@ def plan_region(api, request, alone, logs=None):
 
             plans = with_observed(plans, analysis)
     if request.guards.impact:
-        changing = with_affected_interfaces(api, [plan for plan in plans if plan.group["GroupId"] not in missing])
+        changing = with_affected(api, [plan for plan in plans if plan.group["GroupId"] not in missing])
         assessed = dict((plan.group["GroupId"], plan) for plan in changing)
         plans = [assessed.get(plan.group["GroupId"], plan) for plan in plans]
     if target.filters is not None and change.removes and not selected:

@@ -21,15 +21,16 @@ from ansible_collections.netguard.aws.plugins.module_utils.selector import (
 
 class GroupPlan(namedtuple("GroupPlan", ["group", "region", "described", "change", "stale_groups", "taken", "remove",
                                          "kept", "unmatched", "add", "present", "warnings", "affected",
-                                         "unused_rule_ids", "traffic", "destinations"])):
+                                         "unused_rule_ids", "traffic", "destinations", "users"])):
     """One group's plan: its rules as described, and the change resolved for its VPC (kept to plan again).
 
     ``taken``: the egress rules the selector takes, after ``keep``; ``remove``: those that go (all of them, unless the
     task only lists them); ``kept``: ``(rule, keep_item)``; ``unmatched``: what the selector named and did not find;
     ``add``: ``RestoreRule``s the group lacks; ``present``: the group's rules that are the others; ``affected``: with
-    ``impact``, the network interfaces behind the group (``reading.with_affected_interfaces``); ``unused_rule_ids``:
+    ``impact``, the network interfaces behind the group (``reading.with_affected``); ``unused_rule_ids``:
     the rules that carried no observed flow; ``traffic``: with ``traffic``, what the flow logs show of the group
-    (``GroupTraffic``); ``destinations``: the ``reading.Destinations`` the predicates were judged with, or None.
+    (``GroupTraffic``); ``destinations``: the ``reading.Destinations`` the predicates were judged with, or None;
+    ``users``: with ``impact``, its launch templates, ECS services and managed interfaces (``impact.affected_users``).
     """
 
     __slots__ = ()
@@ -67,8 +68,8 @@ def with_additions(plan, additions):
     """The plan with ``additions`` (``RestoreRule``s: what ``replace_with: observed`` found the group needs) as the
     rules its change adds."""
     return _planned(plan.group, plan.region, plan.described, plan.change._replace(additions=tuple(additions)),
-                    plan.stale_groups, plan.unused_rule_ids, plan.destinations)._replace(traffic=plan.traffic,
-                                                                                         affected=plan.affected)
+                    plan.stale_groups, plan.unused_rule_ids, plan.destinations)._replace(
+                        traffic=plan.traffic, affected=plan.affected, users=plan.users)
 
 
 def _planned(group, region, described, change, stale_groups, unused_rule_ids, destinations):
@@ -104,7 +105,7 @@ def _planned(group, region, described, change, stale_groups, unused_rule_ids, de
                             % (group_id, protocol_and_ports(hits[0].rule), hits[0].rule.destination, hits[0].rule_id,
                                _text(hits[0].description), _text(item.requested.description)))
     return GroupPlan(group, region, described, change, stale_groups, taken, remove, kept, unmatched, add, found,
-                     warnings, None, unused_rule_ids, None, destinations)
+                     warnings, None, unused_rule_ids, None, destinations, None)
 
 
 def _text(description):

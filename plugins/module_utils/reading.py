@@ -10,16 +10,16 @@ asks for: the IDs of destination groups given by name (one ``DescribeSecurityGro
 for every name and VPC), which rules are stale (one ``DescribeStaleSecurityGroups``
 per VPC), the names of the prefix lists the rules name (one ``DescribeManagedPrefixLists``)
 and their entries (one ``GetManagedPrefixListEntries`` per list), the tags of the groups
-they reference (one ``DescribeSecurityGroups`` per 200). After planning,
-``affected_interfaces`` reads the network interfaces behind the groups that change, for
-``impact``.
+they reference (one ``DescribeSecurityGroups`` per 200). After planning, ``with_affected``
+reads who uses the groups that change, for ``impact``: their network interfaces, and the
+region's launch templates and ECS services.
 """
 
 import ipaddress
 from collections import namedtuple
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
-from ansible_collections.netguard.aws.plugins.module_utils.impact import affected_interfaces
+from ansible_collections.netguard.aws.plugins.module_utils.impact import affected_interfaces, affected_users
 from ansible_collections.netguard.aws.plugins.module_utils.rules import PREFIX_LIST_ID, REFERENCED_GROUP_ID, DescribedRule
 from ansible_collections.netguard.aws.plugins.module_utils.selector import (
     PrefixList,
@@ -114,12 +114,19 @@ def destination_ids_by_name(api, names, vpc_ids):
     return ids_by_name
 
 
-def with_affected_interfaces(api, plans):
-    """``plans`` with ``affected``, the network interfaces behind each group that changes: one
-    ``DescribeNetworkInterfaces`` per 200 such groups, none when nothing changes."""
+def with_affected(api, plans):
+    """``plans`` with ``affected`` and ``users``, who uses each group that changes: its network interfaces (one
+    ``DescribeNetworkInterfaces`` per 200 such groups), and of the region's launch templates (one
+    ``DescribeLaunchTemplateVersions``) and ECS services those that name it; no call when nothing changes.
+
+    A group ID is unique in a region, so templates and services are matched by ID whatever their VPC.
+    """
     changing = [plan.group["GroupId"] for plan in plans if plan.changes]
     if not changing:
         return plans
     interfaces = api.network_interfaces(changing)
-    return [plan._replace(affected=affected_interfaces(plan.group["GroupId"], interfaces)) if plan.changes else plan
-            for plan in plans]
+    versions = api.launch_template_versions()
+    services = api.ecs_services()
+    return [plan._replace(affected=affected_interfaces(plan.group["GroupId"], interfaces),
+                          users=affected_users(plan.group["GroupId"], interfaces, versions, services))
+            if plan.changes else plan for plan in plans]

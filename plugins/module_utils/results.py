@@ -122,6 +122,8 @@ def _revoke_entry(outcome):
     })
     if plan.affected is not None and outcome.revoked:
         entry["affected_interfaces"] = plan.affected
+        if plan.users is not None:
+            entry["affected_users"] = plan.users
     entry.update(_traffic_keys(plan))
     return entry, None
 
@@ -171,7 +173,7 @@ def _diff(outcome):
     """``--diff``: the group's egress rules before and after, with what ``keep`` saved and who is behind it."""
     plan = outcome.plan
     notes = dict((rule.rule_id, "kept by keep[%d]" % item.index) for rule, item in plan.kept)
-    header_note = diff_note(plan.affected) if plan.affected is not None and outcome.revoked else None
+    header_note = diff_note(plan.affected, plan.users) if plan.affected is not None and outcome.revoked else None
     details = carried_lines(plan.traffic, [rule.rule_id for rule in outcome.revoked]) if plan.traffic else None
     return egress_diff(plan.group["GroupId"], plan.before, after(outcome), notes, header_note, details)
 

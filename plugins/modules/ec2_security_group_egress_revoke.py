@@ -101,13 +101,25 @@ options:
         functions, load balancers, VPC endpoints, others such as NAT gateways), with up to 20 examples.
       - Read with C(DescribeNetworkInterfaces) filtered by C(group-id), one call per 200 such groups, before any write
         call; needs C(ec2:DescribeNetworkInterfaces). With O(ignore:diff), each group's diff header gives the total.
+      - The network interfaces and launch templates of managed resources are included (C(IncludeManagedResources),
+        which an account's C(ModifyManagedResourceVisibility) otherwise hides them from); the managed interfaces are
+        counted in RV(affected_users.managed_interfaces).
+      - Users that have no interface yet are reported in RV(affected_users), namely the launch templates whose default or
+        latest version names the group (one C(DescribeLaunchTemplateVersions) per region, paginated) and the ECS
+        services whose network configuration, or that of a deployment still running, names it (C(ListClusters),
+        C(ListServices) per cluster, C(DescribeServices) per 10 services). These read every template and service of
+        the region, whatever its VPC, and need C(ec2:DescribeLaunchTemplateVersions), C(ecs:ListClusters),
+        C(ecs:ListServices) and C(ecs:DescribeServices); a denied call fails the task, naming the permission, since
+        users that could not be read are not known to be none. The ECS calls use the connection's settings,
+        O(endpoint_url) included.
     type: bool
     default: false
     version_added: 0.2.0
   require_unused:
     description:
       - Refuse the whole task, before any write call and like O(max_revoked_rules), when any group that would change
-        has network interfaces attached, naming the groups and interfaces; nothing is revoked.
+        has users (network interfaces attached, launch templates or ECS services that name it, as O(impact) reads
+        them), naming the groups, interfaces, templates and services; nothing is revoked.
       - Implies O(impact).
     type: bool
     default: false
@@ -267,7 +279,8 @@ notes:
   - "IAM permissions: C(ec2:DescribeSecurityGroupRules) and C(ec2:RevokeSecurityGroupEgress), also in check mode;
     C(ec2:DescribeSecurityGroups) in bulk mode, when a group is given by name, or when the group turns out to
     have no rules (to tell an empty group from a missing one); C(ec2:DescribeStaleSecurityGroups) for
-    O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all); C(ec2:DescribeNetworkInterfaces) for
+    O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all); C(ec2:DescribeNetworkInterfaces),
+    C(ec2:DescribeLaunchTemplateVersions), C(ecs:ListClusters), C(ecs:ListServices) and C(ecs:DescribeServices) for
     O(impact) and O(require_unused); for O(traffic), those it lists."
   - A group that does not exist is an error, never a silent success.
   - RV(ignore:changed) is V(true) only when AWS reports the rules as revoked (C(RevokedSecurityGroupRules)); on
@@ -572,6 +585,39 @@ affected_interfaces:
         type: load_balancer
         instance_id: null
         description: ELB app/web/50dc6c495c0c9188
+affected_users:
+  description:
+    - With O(impact), who else uses the group, when the group changes (in check mode, would change), that is the users that
+      have no network interface while nothing runs, and how many of RV(affected_interfaces) belong to managed
+      resources.
+  returned: with O(impact), for one group that changes
+  type: dict
+  version_added: 0.2.0
+  contains:
+    launch_templates:
+      description: The launch templates whose default or latest version names the group in C(SecurityGroupIds) or
+        in a network interface's C(Groups), each with C(id), C(name) and C(version) (the version number; when the
+        default and the latest are two versions that both name the group, the template is listed once for each).
+      type: list
+      elements: dict
+    ecs_services:
+      description: The ECS services whose C(awsvpc) network configuration names the group (their own, or that of a
+        deployment or task set still running), each with C(cluster) and C(service), their ARNs.
+      type: list
+      elements: dict
+    managed_interfaces:
+      description: How many of the interfaces in RV(affected_interfaces) belong to managed resources
+        (C(Operator.Managed)); they are counted there too.
+      type: int
+  sample:
+    launch_templates:
+      - id: lt-0123456789abcdef0
+        name: batch-workers
+        version: 4
+    ecs_services:
+      - cluster: arn:aws:ecs:us-east-1:123456789012:cluster/prod
+        service: arn:aws:ecs:us-east-1:123456789012:service/prod/api
+    managed_interfaces: 0
 cut_flows:
   description:
     - With O(traffic), the flows seen in the window that the group's plan cuts (in check mode, would cut). Each was sent
@@ -865,6 +911,10 @@ groups:
     affected_interfaces:
       description: With O(impact), as RV(affected_interfaces), for a group that changes.
       type: dict
+    affected_users:
+      description: With O(impact), as RV(affected_users), for a group that changes.
+      type: dict
+      version_added: 0.2.0
     cut_flows:
       description: With O(traffic), as RV(cut_flows), for this group.
       type: list
