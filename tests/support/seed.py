@@ -96,6 +96,15 @@ def seed_rule_filters_group(ec2):
     return ids
 
 
+def seed_wide_tcp_group(ec2):
+    """``seed_rule_filters_group``, plus a rule for every tcp port to anywhere (``tcp-0-0.0.0.0/0``)."""
+    ids = seed_rule_filters_group(ec2)
+    ec2.authorize_security_group_egress(GroupId=ids["group_id"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ids["rules"] = dict((label_of(rule), rule_id) for rule_id, rule in egress_rules(ec2, ids["group_id"]).items())
+    return ids
+
+
 def seed_default_groups(ec2, vpc_count):
     """``vpc_count`` VPCs; in each, an ``app`` group, and HTTPS to the interface endpoints' subnet added to the
     ``default`` group.
