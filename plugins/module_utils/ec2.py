@@ -62,8 +62,9 @@ ECS_PAGE_SIZE = 100
 
 # Every EC2 operation Ec2Api calls: a lean model (plugin_utils/lean_model.py) has these alone.
 OPERATIONS = ("AuthorizeSecurityGroupEgress", "DescribeFlowLogs", "DescribeLaunchTemplateVersions",
-              "DescribeNetworkInterfaces", "DescribeRegions", "DescribeSecurityGroupRules", "DescribeSecurityGroups",
-              "DescribeStaleSecurityGroups", "GetManagedPrefixListEntries", "RevokeSecurityGroupEgress")
+              "DescribeManagedPrefixLists", "DescribeNetworkInterfaces", "DescribeRegions", "DescribeSecurityGroupRules",
+              "DescribeSecurityGroups", "DescribeStaleSecurityGroups", "GetManagedPrefixListEntries",
+              "RevokeSecurityGroupEgress")
 # The calls that change a group: paced by revoke_rate, and never sent once the run stopped.
 WRITE_OPERATIONS = ("AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress")
 
