@@ -99,8 +99,9 @@ notes:
     to V(false) to always run the module, or to V(true) to always run inside the controller."
   - With a rule filter, only the groups that have matching rules are returned.
   - "IAM permissions: C(ec2:DescribeSecurityGroups) and C(ec2:DescribeSecurityGroupRules);
-    C(ec2:DescribeStaleSecurityGroups) for O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all);
-    for O(traffic), those it lists."
+    C(ec2:DescribeStaleSecurityGroups) for O(rule_filters.stale); C(ec2:DescribeManagedPrefixLists) for
+    O(rule_filters.prefix_list_name) and C(ec2:GetManagedPrefixListEntries) for the address predicates, when a group
+    has a prefix-list rule; C(ec2:DescribeRegions) for O(regions=all); for O(traffic), those it lists."
   - With O(regions), O(group_id) and O(group_name) look in every listed region; an ID found in none of them, or a
     name found in none or in several groups, is an error.
 seealso:

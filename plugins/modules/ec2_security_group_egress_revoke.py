@@ -279,7 +279,9 @@ notes:
   - "IAM permissions: C(ec2:DescribeSecurityGroupRules) and C(ec2:RevokeSecurityGroupEgress), also in check mode;
     C(ec2:DescribeSecurityGroups) in bulk mode, when a group is given by name, or when the group turns out to
     have no rules (to tell an empty group from a missing one); C(ec2:DescribeStaleSecurityGroups) for
-    O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all); C(ec2:DescribeNetworkInterfaces),
+    O(rule_filters.stale); C(ec2:DescribeManagedPrefixLists) for O(rule_filters.prefix_list_name) and
+    C(ec2:GetManagedPrefixListEntries) for the address predicates, when a group has a prefix-list rule (in
+    O(rule_filters) or O(keep)); C(ec2:DescribeRegions) for O(regions=all); C(ec2:DescribeNetworkInterfaces),
     C(ec2:DescribeLaunchTemplateVersions), C(ecs:ListClusters), C(ecs:ListServices) and C(ecs:DescribeServices) for
     O(impact) and O(require_unused); for O(traffic), those it lists."
   - A group that does not exist is an error, never a silent success.
