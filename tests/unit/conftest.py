@@ -1,5 +1,6 @@
 """Fixtures for tests against moto's in-process EC2 (``mock_aws``)."""
 
+import functools
 import json
 import sys
 from contextlib import contextmanager
@@ -15,7 +16,10 @@ from ansible.module_utils.common import warnings as module_warnings
 from botocore.client import BaseClient
 from moto import mock_aws
 
-from ansible_collections.netguard.aws.plugins.modules import ec2_security_group_egress_revoke
+from ansible_collections.netguard.aws.plugins.module_utils.request import parse_info_request, parse_revoke_request
+from ansible_collections.netguard.aws.plugins.modules import ec2_security_group_egress_info, ec2_security_group_egress_revoke
+from ansible_collections.netguard.aws.plugins.plugin_utils.lean_model import lean_loader, session_with
+from ansible_collections.netguard.aws.plugins.plugin_utils.validation import validated_result
 
 from ..support import moto_speedups
 
@@ -120,6 +124,34 @@ def run_module(capsys):
         result = json.loads(capsys.readouterr().out)
         assert bool(exit_info.value.code) == bool(result.get("failed")), result
         return result
+
+    return run
+
+
+@functools.lru_cache(maxsize=None)
+def _lean_loader():
+    return lean_loader()
+
+
+PARSERS = {ec2_security_group_egress_revoke: parse_revoke_request, ec2_security_group_egress_info: parse_info_request}
+
+
+@pytest.fixture(params=["module", "in-process"])
+def run_task(request, run_module):
+    """Run a task on each path: as the module does, or as the action plugin does in the controller (the same
+    pipeline, after the same argument spec checked by ``ArgumentSpecValidator``, with the lean EC2 model of
+    ``plugin_utils/lean_model.py``); ``warnings`` as text, ``failed`` always there."""
+
+    def run(module=ec2_security_group_egress_revoke, check_mode=False, **args):
+        if request.param == "module":
+            result = run_module(module=module, check_mode=check_mode, **args)
+        else:
+            result = validated_result(module.MODULE_KWARGS, args, PARSERS[module], check_mode, False,
+                                      session_with(_lean_loader()))[0]
+        # From ansible-core 2.19, a module's warnings are events.
+        warnings = [warning if isinstance(warning, str) else warning["event"]["msg"]
+                    for warning in result.get("warnings", [])]
+        return dict(result, failed=bool(result.get("failed")), warnings=warnings)
 
     return run
 

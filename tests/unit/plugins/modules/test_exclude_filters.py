@@ -6,36 +6,13 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from ansible_collections.netguard.aws.plugins.module_utils.request import parse_info_request, parse_revoke_request
 from ansible_collections.netguard.aws.plugins.modules import ec2_security_group_egress_info, ec2_security_group_egress_revoke
-from ansible_collections.netguard.aws.plugins.plugin_utils.validation import validated_result
 
 from ....support.seed import egress_rules, seed_fleet
 
 ALL_TO_ANYWHERE = dict(protocol="all", cidr="0.0.0.0/0")
 EXEMPT = {"tag:netguard-exempt": "true"}
 FLEET = {"tag:env": "prod"}
-PARSERS = {ec2_security_group_egress_revoke: parse_revoke_request, ec2_security_group_egress_info: parse_info_request}
-
-
-@pytest.fixture(params=["module", "in-process"])
-def run_task(request, run_module):
-    """Run a task as the module does, or as the action plugin does in the controller (the same pipeline, after the
-    same argument spec checked by ``ArgumentSpecValidator``); ``warnings`` as text."""
-
-    def run(module=ec2_security_group_egress_revoke, check_mode=False, **args):
-        if request.param == "module":
-            result = run_module(module=module, check_mode=check_mode, **args)
-        else:
-            result = validated_result(module.MODULE_KWARGS, args, PARSERS[module], check_mode, False)[0]
-        # From ansible-core 2.19, a module's warnings are events.
-        warnings = [warning if isinstance(warning, str) else warning["event"]["msg"]
-                    for warning in result.get("warnings", [])]
-        return dict(result, failed=bool(result.get("failed")), warnings=warnings)
-
-    return run
-
-
 def seed_region(client, count=5, exempt=2):
     """``count`` groups tagged env=prod, each with the default allow-all egress rule, of which the first ``exempt``
     are tagged netguard-exempt=true and the next one netguard-exempt=false. Returns (kept, exempt) group IDs."""
