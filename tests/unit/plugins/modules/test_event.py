@@ -77,10 +77,9 @@ def test_authorize_the_new_open_rule_goes_and_the_new_https_rule_stays(ec2, grou
 
 def test_modify_takes_the_modified_egress_rule_whatever_it_allows_now(ec2, group, api_calls, run_task):
     _record, (rule_id,) = authorized(ec2, group, to_anywhere("tcp", 80, "10.1.0.0/16"))
-    ec2.modify_security_group_rules(GroupId=group, SecurityGroupRules=[{"SecurityGroupRuleId": rule_id,
-                                                                         "SecurityGroupRule": {
-                                                                             "IpProtocol": "-1", "FromPort": -1, "ToPort": -1,
-                                                                             "CidrIpv4": "0.0.0.0/0"}}])
+    wide_open = {"IpProtocol": "-1", "FromPort": -1, "ToPort": -1, "CidrIpv4": "0.0.0.0/0"}
+    ec2.modify_security_group_rules(GroupId=group, SecurityGroupRules=[
+        {"SecurityGroupRuleId": rule_id, "SecurityGroupRule": wide_open}])
     record = cloudtrail.modify_security_group_rules(group, [cloudtrail.rule(rule_id)])
 
     result = run_task(event=record, **POLICY)

@@ -13,6 +13,8 @@ from ....support.seed import egress_rules, seed_fleet
 ALL_TO_ANYWHERE = dict(protocol="all", cidr="0.0.0.0/0")
 EXEMPT = {"tag:netguard-exempt": "true"}
 FLEET = {"tag:env": "prod"}
+
+
 def seed_region(client, count=5, exempt=2):
     """``count`` groups tagged env=prod, each with the default allow-all egress rule, of which the first ``exempt``
     are tagged netguard-exempt=true and the next one netguard-exempt=false. Returns (kept, exempt) group IDs."""
