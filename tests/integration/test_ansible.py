@@ -47,7 +47,8 @@ GROUPS = {
     "no_log": ("no_log_task",),
     "restore": ("restore_round_trip", "stale_references", "bulk_guard", "default_allow_all"),
     "filters_and_regions": ("rule_filters", "multi_region", "shorthand_forms", "revoke_all"),
-    "single_group": ("rule_ids_partial_match", "bulk_partial_failure", "check_diff_idempotent", "keep_ports_within"),
+    "single_group": ("rule_ids_partial_match", "bulk_partial_failure", "check_diff_idempotent", "keep_ports_within",
+                     "event_delivery"),
     "rule_forms": ("restore_revoked", "ip_permissions_snake_case", "ip_permissions_camel_case", "info_module",
                    "group_by_name", "bad_input"),
 }
@@ -135,6 +136,10 @@ def check_keep_ports_within(run, ids):
         "udp-53-prefix-list", "tcp-8080-10.9.0.0/16"}
 
 
+def check_event_delivery(run, ids):
+    assert remaining_labels(run.ec2, ids["group_id"]) == {"all-0.0.0.0/0", "tcp-443-0.0.0.0/0"}
+
+
 def check_stale_references(run, ids):
     assert remaining_labels(run.ec2, ids["group_id"]) == EVERY_EGRESS_RULE - {"tcp-5432-group"}
 
@@ -165,6 +170,7 @@ TARGET_CHECKS = {
     "restore_revoked": check_restoring_gives_back_the_rules,
     "rule_filters": check_rule_filters_and_keep,
     "keep_ports_within": check_keep_ports_within,
+    "event_delivery": check_event_delivery,
     "stale_references": check_stale_references,
     "multi_region": check_multi_region,
     "bulk_guard": check_bulk_guard_stopped_before_any_write,

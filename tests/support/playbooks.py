@@ -9,6 +9,7 @@ from .normalise import call_counts, endpoint_state, id_labels, relabelled
 from .seed import (
     egress_rules,
     seed_default_groups,
+    seed_event_group,
     seed_fleet,
     seed_regional_fleets,
     seed_rule_filters_group,
@@ -48,7 +49,7 @@ SCENARIOS = {
 # Bulk targets run on a fleet of tagged groups instead.
 FLEET_TARGETS = ("bulk_revoke", "bulk_guard", "bulk_partial_failure")
 # Targets with a seed of their own.
-OWN_SEED_TARGETS = ("rule_filters", "keep_ports_within", "stale_references", "default_group_lockdown", "multi_region")
+OWN_SEED_TARGETS = ("rule_filters", "keep_ports_within", "event_delivery", "stale_references", "default_group_lockdown", "multi_region")
 # Targets that give the connection settings their own way (connection_for), without the AWS_* variables of the others.
 CONNECTION_TARGETS = ("module_defaults_group", "connection_options", "task_environment", "connection_profile")
 FLEET_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
@@ -244,6 +245,8 @@ def seed_target(target, ec2, endpoint, fleet_size=FLEET_SIZE):
         return seed_rule_filters_group(ec2)
     if target == "keep_ports_within":
         return seed_wide_tcp_group(ec2)
+    if target == "event_delivery":
+        return seed_event_group(ec2)
     if target == "default_group_lockdown":
         return seed_default_groups(ec2, 4)
     return seed_web_group(ec2)

@@ -1,5 +1,7 @@
 """The security groups the demo and the integration scenarios start from."""
 
+from . import cloudtrail
+
 WEB_EGRESS = [
     {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
     {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.1.0.0/16", "Description": "office https"}]},
@@ -103,6 +105,22 @@ def seed_wide_tcp_group(ec2):
         {"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     ids["rules"] = dict((label_of(rule), rule_id) for rule_id, rule in egress_rules(ec2, ids["group_id"]).items())
     return ids
+
+
+def seed_event_group(ec2):
+    """A group to which one call added SSH and HTTPS to anywhere, and that call's EventBridge event."""
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group_id = ec2.create_security_group(GroupName="events", Description="events", VpcId=vpc_id)["GroupId"]
+    created = [ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])[
+        "SecurityGroupRules"][0] for port in (22, 443)]
+    record = cloudtrail.authorize_security_group_egress(group_id, [
+        cloudtrail.rule(rule["SecurityGroupRuleId"], "tcp", (rule["FromPort"], rule["ToPort"])) for rule in created],
+        event_id="0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+    # The same on every path, whose runs are compared.
+    record["requestID"] = record["responseElements"]["requestId"] = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
+    return {"group_id": group_id, "cloudtrail_event": cloudtrail.eventbridge(record, "7d3b9a1e-0c2f-4e8a-9b6d-5f4e3c2b1a09"),
+            "rules": dict((label_of(rule), rule_id) for rule_id, rule in egress_rules(ec2, group_id).items())}
 
 
 def seed_default_groups(ec2, vpc_count):
