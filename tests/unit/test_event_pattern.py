@@ -2,11 +2,14 @@
 EventBridge: exactly the events the revoke module acts on reach the rule's SQS queue."""
 
 import json
+import os
+import re
 
 import pytest
 from moto import mock_aws
 
 from ..support import cloudtrail
+from ..support.endpoint import COLLECTION_ROOT
 from ..support.event_pattern import PATTERN, arrived_message_bodies
 
 GROUP = "sg-0123456789abcdef0"
@@ -62,3 +65,11 @@ def test_pattern_names_the_four_calls_and_leaves_failed_calls_out():
     assert sorted(pattern["detail"]["eventName"]) == ["AssociateVpcCidrBlock", "AuthorizeSecurityGroupEgress",
                                                       "CreateSecurityGroup", "ModifySecurityGroupRules"]
     assert pattern["detail"]["errorCode"] == [{"exists": False}]
+
+
+def test_docs_show_the_shipped_pattern():
+    with open(PATTERN) as handle:
+        pattern = json.load(handle)
+    with open(os.path.join(COLLECTION_ROOT, "docs", "events.md")) as handle:
+        blocks = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", handle.read(), re.S)]
+    assert pattern in blocks
