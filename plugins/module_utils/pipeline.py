@@ -20,6 +20,7 @@ from contextlib import nullcontext
 
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import is_access_denied
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.event_guard import refused_events
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import counted
 from ansible_collections.netguard.aws.plugins.module_utils.guards import check_guards
 from ansible_collections.netguard.aws.plugins.module_utils.journal import open_journal
@@ -54,6 +55,9 @@ def run(request, clients, check_mode=False, diff=False, lifeline=None):
     With ``journal``, the file is opened (and its run line written) before any API call, and every write call is
     journaled: see ``journal.py``.
     """
+    if request.event is not None and request.event.ignored:
+        # Nothing to judge: no call at all, so a rulebook may hand every event over.
+        return task_result(request, [], ["event ignored: %s" % request.event.ignored], check_mode, diff)
     journal = None
     if request.execution.journal is not None:
         journal = open_journal(request.execution.journal, check_mode, request.module)
@@ -88,7 +92,8 @@ def _run(request, clients, check_mode, diff, journal, lifeline):
     every_plan = [plan for region in planned.values() for plan in region.plans]
     check_guards(every_plan, request.guards)
     refused = refused_plans(every_plan, request.guards)
-    for group_id, error in refused_replacements(every_plan).items():
+    for group_id, error in list(refused_replacements(every_plan).items()) + list(
+            refused_events(every_plan, request.event).items()):
         refused.setdefault(group_id, error)
 
     def write_region(api):
@@ -109,7 +114,9 @@ def _run(request, clients, check_mode, diff, journal, lifeline):
         for plan in planned[region].plans:
             group_id = plan.group["GroupId"]
             if group_id in planned[region].missing:
-                outcomes.append(GroupOutcome(plan, error=missing_group(plan, region)))
+                # A late event for a group deleted since changes nothing and fails nothing.
+                if request.event is None:
+                    outcomes.append(GroupOutcome(plan, error=missing_group(plan, region)))
             elif group_id in refused:
                 outcomes.append(GroupOutcome(plan, error=refused[group_id]))
             else:
@@ -131,9 +138,10 @@ def plan_region(api, request, alone, logs=None):
     selector = change.selector
     # A listing shows each group's name and VPC; names of destination groups and stale references need the VPC.
     listing = not change.removes
-    details = listing or bool(selector and (group_names(selector) or needs_stale(selector)))
+    # An event's group is described for its owner, whom the event's account must be (event_guard.py).
+    details = listing or request.event is not None or bool(selector and (group_names(selector) or needs_stale(selector)))
     groups = target_groups(api, target, details)
-    if alone and not target.located:
+    if alone and not target.located and request.event is None:
         check_found(target, [group.group for group in groups if group.exists is not False], api.region)
     if listing:
         groups = [group for group in groups if group.exists]

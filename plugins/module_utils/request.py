@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, invalid
+from ansible_collections.netguard.aws.plugins.module_utils.events import event_choices, parse_event
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import requested_rule_summary
 from ansible_collections.netguard.aws.plugins.module_utils.permissions import RequestedRule, ip_permission_rules
 from ansible_collections.netguard.aws.plugins.module_utils.replace_request import parse_replacement
@@ -54,11 +55,15 @@ RULE_SELECTORS = ("security_group_rule_ids", "ip_permissions") + SHORTHAND_OPTIO
 CONNECTION_OPTIONS = ("access_key", "secret_key", "session_token", "profile", "region", "endpoint_url",
                       "validate_certs", "aws_ca_bundle", "aws_config")
 CONNECTION_REQUIRED_TOGETHER = [["access_key", "secret_key"]]
+# The event names the group and the rules: the options that would name them too.
+EVENT_EXCLUDES = ("group_id", "group_name", "filters", "exclude_filters", "regions", "security_group_rule_ids",
+                  "ip_permissions") + SHORTHAND_OPTIONS + ("revoke_all",)
 
-Request = namedtuple("Request", ["module", "connection", "target", "change", "guards", "execution", "traffic"],
-                     defaults=(None,))
+Request = namedtuple("Request", ["module", "connection", "target", "change", "guards", "execution", "traffic",
+                                 "event"], defaults=(None, None))
 Request.__doc__ = """One task, parsed: ``module`` (its full name) says which result it returns; ``traffic``: the
-``TrafficRequest`` whose flow logs are read, or None."""
+``TrafficRequest`` whose flow logs are read, or None; ``event``: the ``events.Event`` whose rules the task judges, or
+None."""
 
 Connection = namedtuple("Connection", CONNECTION_OPTIONS)
 Connection.__doc__ = """Where and as whom to call AWS, as the connection options give it (None: botocore's default)."""
@@ -167,6 +172,12 @@ def rule_filters_argument_spec():
     return dict(type="raw")
 
 
+def event_argument_spec():
+    """The ``event`` option. raw: a dictionary, or its JSON text as an SQS message body holds it
+    (``events.parse_event``)."""
+    return dict(type="raw")
+
+
 def traffic_argument_spec():
     """The ``traffic`` option. raw: a dictionary or its text, checked by ``traffic_request.parse_traffic`` so that every
     error quotes the option path and the value as written."""
@@ -223,7 +234,12 @@ def parse_revoke_request(params):
     keep = parse_keep(params.get("keep"), warnings)
 
     revoke_all = bool(params.get("revoke_all"))
-    if not (rule_ids or rules or rule_filters or revoke_all):
+    event = None
+    if params.get("event") is not None:
+        event = parse_event(params["event"])
+        if params.get("region") is None and event.region is not None:
+            connection = connection._replace(region=region_name(event.region, "event's awsRegion"))
+    elif not (rule_ids or rules or rule_filters or revoke_all):
         raise NetguardAwsError("revoke_all is false and no rule is selected: set revoke_all=true, or give "
                                "security_group_rule_ids, ip_permissions, rule_filters or protocol with a destination")
     if revoke_all and filters is not None and not params.get("allow_bulk_revoke_all"):
@@ -242,7 +258,11 @@ def parse_revoke_request(params):
     choices = [rule_id_choice(rule_id) for rule_id in dict.fromkeys(rule_ids)]
     choices += [Choice((exact_predicate(requested),), requested_rule_summary(requested))
                 for requested in dict.fromkeys(rules)]
-    if rule_filters is not None:
+    if event is not None:
+        choices = list(event_choices(event, rule_filters))
+        # The event names the group: one by ID, or the default group of a VPC.
+        group_id, name, vpc_id = event.group_id, "default" if event.vpc_id else None, event.vpc_id
+    elif rule_filters is not None:
         choices.append(Choice((rule_filters,), None))
     if revoke_all:
         choices.append(EVERY_RULE)
@@ -262,7 +282,7 @@ def parse_revoke_request(params):
                                "rules must allow, such as traffic: {days: 30}")
     change = Change(selector, replacement.rules if replacement is not None else (), replace=replacement)
     return Request(REVOKE_MODULE, connection, target, change, guards,
-                   Execution(concurrency, revoke_rate, journal), traffic), warnings
+                   Execution(concurrency, revoke_rate, journal), traffic, event), warnings
 
 
 def _traffic(params, selector):

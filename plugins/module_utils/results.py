@@ -11,6 +11,7 @@ group or a region failed.
 """
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.events import event_result
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import (
     counted,
     display_line,
@@ -39,7 +40,10 @@ def task_result(request, outcomes, warnings, check_mode, diff, regions_report=No
     entries = [(_restore_entry if restore else _revoke_entry)(outcome) for outcome in outcomes]
     warnings = list(warnings) + [warning for outcome in outcomes for warning in outcome.warnings]
     if not request.target.bulk:
-        return _one_group(restore, outcomes, entries, warnings, check_mode, diff)
+        result = _one_group(restore, outcomes, entries, warnings, check_mode, diff)
+        if request.event is not None:
+            result.update(check_mode=check_mode, event=event_result(request.event, outcomes[0] if outcomes else None))
+        return result
     groups = [entry for entry, _problem in entries]
     result = {"changed": any(entry["changed"] for entry in groups), "groups": groups,
               "totals": _totals(restore, groups), "warnings": warnings}

@@ -55,7 +55,7 @@ options:
   group_id:
     description:
       - ID of the security group, V(sg-) followed by 8 or 17 hex digits.
-      - Exactly one of O(group_id), O(group_name) and O(filters) is required.
+      - Exactly one of O(group_id), O(group_name), O(filters) and O(event) is required.
     type: str
   group_name:
     description:
@@ -201,6 +201,25 @@ options:
       - O(max_revoked_rules) counts what remains after O(keep).
     type: list
     elements: raw
+    version_added: 0.2.0
+  event:
+    description:
+      - "Act on exactly the egress rules one API call introduced: an EventBridge event for a CloudTrail API call
+        (C(detail-type: AWS API Call via CloudTrail), the record in C(detail)) or a bare CloudTrail record, as a
+        dictionary or as JSON text (what an SQS message body holds). The group is the event's, in the event's region
+        (C(awsRegion)) unless O(region) is given; the task takes no other group or rule option."
+      - "C(AuthorizeSecurityGroupEgress): the rules of its response's C(securityGroupRuleSet), by rule ID.
+        C(ModifySecurityGroupRules): the egress rules it modified, by the rule IDs of its request.
+        C(CreateSecurityGroup): the new group's allow-all rules (C(-1) to V(0.0.0.0/0) and V(::/0)).
+        C(AssociateVpcCidrBlock) with an IPv6 block: the C(-1 -> ::/0) rule of that VPC's default group."
+      - Of those rules, O(rule_filters) and O(keep) decide which go; with neither, every rule the event introduced
+        goes. Check mode, diff, O(max_revoked_rules), O(impact), O(journal) and the review report work as for any task.
+      - Events arrive at least once and out of order. The rules are judged as the group holds them now, so the same
+        event twice, or an event for a rule since changed or removed (or for a group since deleted), changes nothing
+        and fails nothing. Another event, an ingress change or a call that failed (C(errorCode)) is ignored, with no
+        API call. An event from an account other than the group's owner is refused, naming both.
+      - The result's RV(event) says what the event was, and what became of its rules.
+    type: raw
     version_added: 0.2.0
   replace_with:
     description:
@@ -548,6 +567,48 @@ owner_id:
   type: str
   sample: "123456789012"
   version_added: 0.2.0
+event:
+  description:
+    - With O(event), the event and what became of the rules it introduced.
+  returned: success, with O(event)
+  type: dict
+  version_added: 0.2.0
+  contains:
+    name:
+      description: The API call (C(eventName)).
+      type: str
+      sample: AuthorizeSecurityGroupEgress
+    id:
+      description: The CloudTrail C(eventID).
+      type: str
+      sample: 6c2e1f0a-8d7b-4d0e-9a3e-2f1b7c9d4e5f
+    account:
+      description: The account the event happened in (the EventBridge event's C(account), else the record's
+        C(recipientAccountId)).
+      type: str
+      sample: "123456789012"
+    region:
+      description: The event's region (C(awsRegion)).
+      type: str
+      sample: us-east-1
+    group_id:
+      description: The group the event concerns (null when the event is ignored, or names a VPC without a default
+        group).
+      type: str
+      sample: sg-0123456789abcdef0
+    rule_ids:
+      description: The egress rules the event introduced; for C(CreateSecurityGroup) and C(AssociateVpcCidrBlock),
+        those of the group's allow-all rules that are there now.
+      type: list
+      elements: str
+      sample: [sgr-0123456789abcdef0]
+    outcome:
+      description:
+        - V(revoked) (some were revoked; the only outcome that is RV(ignore:changed)), V(nothing_left) (they are gone
+          already, or the group is), V(allowed_by_policy) (they are there and the policy keeps them), or V(ignored)
+          (another event, an ingress change, a failed call).
+      type: str
+      sample: revoked
 check_mode:
   description: Whether the task ran in check mode, so that nothing was revoked; the restore module refuses such a
     result.
@@ -1053,9 +1114,11 @@ from ansible_collections.netguard.aws.plugins.module_utils.replace_request impor
 )
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
     CONNECTION_REQUIRED_TOGETHER,
+    EVENT_EXCLUDES,
     RULE_SELECTORS,
     SHORTHAND_OPTIONS,
     connection_argument_spec,
+    event_argument_spec,
     exclude_filters_argument_spec,
     filters_argument_spec,
     parse_revoke_request,
@@ -1074,6 +1137,7 @@ ARGUMENT_SPEC = dict(
     vpc_id=dict(type="str"),
     filters=filters_argument_spec(),
     exclude_filters=exclude_filters_argument_spec(),
+    event=event_argument_spec(),
     security_group_rule_ids=ids_argument_spec("rule_ids"),
     ip_permissions=ip_permissions_argument_spec(),
     group_owner=dict(type="str"),
@@ -1109,8 +1173,9 @@ MODULE_KWARGS = dict(
         ["group_name", "exclude_filters"],
         *(["ip_permissions", option] for option in SHORTHAND_OPTIONS),
         *(["revoke_all", option] for option in RULE_SELECTORS if option != "revoke_all"),
+        *(["event", option] for option in EVENT_EXCLUDES),
     ],
-    required_one_of=[["group_id", "group_name", "filters"], list(RULE_SELECTORS)],
+    required_one_of=[["group_id", "group_name", "filters", "event"], list(RULE_SELECTORS) + ["event"]],
     required_together=CONNECTION_REQUIRED_TOGETHER,
     required_by=dict(
         vpc_id="group_name",

@@ -686,7 +686,7 @@ def test_bad_exclude_filters_name_the_option_and_the_value(written, message):
 @pytest.mark.parametrize("kwargs, args, message", [
     (MODULE_KWARGS, dict(group_id=GROUP), "parameters are mutually exclusive: group_id|exclude_filters"),
     (MODULE_KWARGS, dict(group_name="web"), "parameters are mutually exclusive: group_name|exclude_filters"),
-    (MODULE_KWARGS, dict(), "one of the following is required: group_id, group_name, filters"),
+    (MODULE_KWARGS, dict(), "one of the following is required: group_id, group_name, filters, event"),
     (INFO_KWARGS, dict(group_id=[GROUP]), "parameters are mutually exclusive: group_id|exclude_filters"),
     (INFO_KWARGS, dict(group_name="web"), "parameters are mutually exclusive: group_name|exclude_filters"),
 ])
