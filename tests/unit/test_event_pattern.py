@@ -73,3 +73,35 @@ def test_docs_show_the_shipped_pattern():
     with open(os.path.join(COLLECTION_ROOT, "docs", "events.md")) as handle:
         blocks = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", handle.read(), re.S)]
     assert pattern in blocks
+
+
+def test_the_module_takes_an_arrived_message_body_as_event(ec2, run_module):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    default_rules = {rule["SecurityGroupRuleId"] for rule in _egress(ec2, group)}
+    allow_v6, https = (ec2.authorize_security_group_egress(GroupId=group, IpPermissions=[permission])
+                       ["SecurityGroupRules"][0]["SecurityGroupRuleId"] for permission in (
+        {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}))
+    record = cloudtrail.authorize_security_group_egress(group, [
+        cloudtrail.rule(allow_v6, cidr="::/0"), cloudtrail.rule(https, "tcp", (443, 443))])
+    body, = arrived_message_bodies([cloudtrail.eventbridge(record)])
+
+    result = run_module(event=body, rule_filters={"destination_covers": ["0.0.0.0/0", "::/0"]},
+                        keep=[{"protocol": "tcp", "ports_within": [443]}])
+
+    assert result["changed"] is True, result
+    assert result["event"]["outcome"] == "revoked"
+    assert (result["event"]["name"], result["event"]["id"], result["event"]["group_id"]) == (
+        "AuthorizeSecurityGroupEgress", record["eventID"], group)
+    assert sorted(result["event"]["rule_ids"]) == sorted([allow_v6, https])
+    assert {rule["SecurityGroupRuleId"] for rule in _egress(ec2, group)} == default_rules | {https}
+    # Delivered again: of its rules, only the one the policy keeps is there.
+    again = run_module(event=body, rule_filters={"destination_covers": ["0.0.0.0/0", "::/0"]},
+                       keep=[{"protocol": "tcp", "ports_within": [443]}])
+    assert again["changed"] is False and again["event"]["outcome"] == "allowed_by_policy", again
+
+
+def _egress(ec2, group_id):
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])
+    return [rule for rule in rules["SecurityGroupRules"] if rule["IsEgress"]]
