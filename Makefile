@@ -7,7 +7,7 @@ READY := $(VENV)/.requirements-installed
 MATRIX := tests/matrix/versions.toml
 ANSIBLE_CORE = $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("$(MATRIX)", "rb"))["default"])')
 
-.PHONY: demo test pytest sanity test-matrix docs bench mutation clean
+.PHONY: demo test pytest sanity test-matrix test-eda docs bench mutation clean
 
 # venv's pip installs uv, and uv the rest: the same releases as pip would choose, in seconds instead of most of a
 # minute (it fetches and unpacks in parallel). Then the packages are compiled, once, on every core: where
@@ -50,6 +50,19 @@ sanity: $(READY)
 test-matrix:
 	$(PYTHON) -m tests.matrix.run $(MATRIX_ARGS)
 
+# The shipped rulebook (extensions/eda/rulebooks) on ansible-rulebook, in its own environment: its webhook source
+# receives EventBridge-shaped events and the collection, built and installed, revokes against moto_server. Needs
+# Java 17.
+EDA_VENV := .venv-eda
+$(EDA_VENV)/.requirements-installed: requirements.txt tests/eda/requirements.txt $(MATRIX)
+	$(PYTHON) -m venv $(EDA_VENV)
+	$(EDA_VENV)/bin/python -m pip install --quiet --no-compile "uv>=0.4"
+	$(EDA_VENV)/bin/uv pip install --quiet --python $(EDA_VENV)/bin/python -r tests/eda/requirements.txt "ansible-core==$(ANSIBLE_CORE)"
+	@touch $@
+
+test-eda: $(READY) $(EDA_VENV)/.requirements-installed
+	NETGUARD_EDA_VENV=$(EDA_VENV) $(BIN)/python -m pytest -n 0 -p no:cacheprovider tests/eda/rulebook_e2e.py
+
 # Regenerate docs/reference from the modules' documentation, and the supported-versions tables of
 # README.md and docs/versions.md from tests/matrix/versions.toml (tests/packaging checks both are current).
 docs: $(READY)
@@ -83,4 +96,4 @@ mutation: $(MUTATION_VENV)/.requirements-installed
 	$(MUTATION_VENV)/bin/python -m tests.mutation.run $(MUTATION_ARGS) $(FILES)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(MUTATION_VENV) .mutation .matrix build tests/output .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(MUTATION_VENV) $(EDA_VENV) .mutation .matrix build tests/output .pytest_cache

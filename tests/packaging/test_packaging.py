@@ -16,10 +16,10 @@ from ..support.endpoint import COLLECTION_ROOT, build_collection, tool
 from ..support.reference_docs import REFERENCE_DIR, generate_reference
 
 # What a development checkout holds that must never ship.
-DEVELOPMENT_FILES = [".venv/bin/python", ".matrix/2.16.19/bin/python", ".ansible/collections/x", ".git/HEAD", ".pytest_cache/README.md",
+DEVELOPMENT_FILES = [".venv/bin/python", ".venv-eda/bin/python", ".matrix/2.16.19/bin/python", ".ansible/collections/x", ".git/HEAD", ".pytest_cache/README.md",
                      ".hypothesis/examples/x", "build/demo/x", "tests/output/junit.xml",
                      "plugins/module_utils/__pycache__/rules.cpython-311.pyc", "netguard-aws-0.0.1.tar.gz"]
-DEVELOPMENT_PATTERN = re.compile(r"(^|/)(\.venv|\.matrix|\.ansible|\.git|\.pytest_cache|\.hypothesis|__pycache__|build)(/|$)"
+DEVELOPMENT_PATTERN = re.compile(r"(^|/)(\.venv[^/]*|\.matrix|\.ansible|\.git|\.pytest_cache|\.hypothesis|__pycache__|build)(/|$)"
                                  r"|^tests/output(/|$)|\.pyc$|\.tar\.gz$")
 MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(COLLECTION_ROOT, "plugins", "modules"))
                  if name.endswith(".py"))
@@ -30,7 +30,10 @@ SHIPPED_FILES = ["README.md", "CHANGELOG.md", "COPYING", "requirements.txt", "me
                  "plugins/plugin_utils/review.py", "plugins/action/ec2_security_group_egress_restore.py",
                  "plugins/doc_fragments/connection.py", "docs/guide.md", "plugins/plugin_utils/in_process.py",
                  "plugins/action/ec2_security_group_egress_revoke.py", "plugins/action/ec2_security_group_egress_info.py",
-                 "docs/reference/ec2_security_group_egress_revoke_module.rst", "changelogs/changelog.yaml"]
+                 "docs/reference/ec2_security_group_egress_revoke_module.rst", "changelogs/changelog.yaml",
+                 "extensions/eda/rulebooks/egress_guard.yml", "extensions/eda/rulebooks/egress_guard_sqs.yml",
+                 "extensions/eda/rulebooks/egress_guard_event_pattern.json", "playbooks/egress_guard.yml",
+                 "docs/events.md"]
 
 
 def run(command, **kwargs):
@@ -178,7 +181,7 @@ def test_ansible_lint_production_profile(built_collection):
                            PATH=os.path.dirname(tool("ansible")) + os.pathsep + os.environ.get("PATH", ""))
         # The collection's own YAML too (meta/, the execution environment definitions): what Galaxy's import lints.
         output = run([tool("ansible-lint"), "--profile", "production", "meta", "tests/execution_environment",
-                      "tests/integration/targets", "demo/playbook.yml"]
+                      "tests/integration/targets", "demo/playbook.yml", "extensions/eda/rulebooks", "playbooks"]
                      + [os.path.relpath(path, COLLECTION_ROOT) for path in doc_playbooks(destination)],
                      cwd=COLLECTION_ROOT, env=environment)
     finally:
