@@ -66,6 +66,9 @@ _GROUP_GONE_CODES = ("InvalidGroup.NotFound", "InvalidGroupId.NotFound")
 _RULE_REFUSED_CODES = _GROUP_GONE_CODES + ("InvalidPermission.Malformed", "InvalidPrefixListId.NotFound",
                                            "InvalidPrefixListID.NotFound", "InvalidParameterValue",
                                            "InvalidGroupId.Malformed", "VPCIdNotSpecified")
+# What AWS answers when a group holds as many rules as its quota lets it; the quota's name, as Service Quotas lists it.
+_QUOTA_CODES = {"RulesPerSecurityGroupLimitExceeded": "the group is at the quota 'Inbound or outbound rules per security "
+                "group' (Service Quotas, L-0EA8095F): raise it, or make room in the group"}
 _ACCESS_DENIED_CODES = ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException")
 _BAD_CREDENTIALS_CODES = ("AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException")
 _EXPIRED_CREDENTIALS_CODES = ("ExpiredToken", "ExpiredTokenException", "RequestExpired")
@@ -231,12 +234,15 @@ def _client_error(error, action, on_group):
                "aws_config.retries.max_attempts" % (action, on_group, code, attempts)
     else:
         text = "%s%s failed: %s: %s" % (action, on_group, code, message)
+        if code in _QUOTA_CODES:
+            text += "; %s" % _QUOTA_CODES[code]
     return NetguardAwsError(text, error_code=code)
 
 
-def _dry_run_denied(action, group_id, code):
+def _dry_run_denied(action, group_id, code, tagged=False):
+    grant = action + (" and ec2:CreateTags (the rules are tagged)" if tagged else "")
     return NetguardAwsError("check mode: %s on %s is denied, so the real run would fail; grant %s in the caller's "
-                            "IAM policy (%s)" % (action, group_id, action, code), error_code=code)
+                            "IAM policy (%s)" % (action, group_id, grant, code), error_code=code)
 
 
 def error_code(error):
@@ -406,5 +412,5 @@ class Ec2Api:
                     raise RuleRefused("%s: %s" % (code, error.response.get("Error", {}).get("Message", "")),
                                       group_gone=code in _GROUP_GONE_CODES)
                 if dry_run and code in _ACCESS_DENIED_CODES:
-                    raise _dry_run_denied(action, group_id, code)
+                    raise _dry_run_denied(action, group_id, code, bool(tags))
                 raise

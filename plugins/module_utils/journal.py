@@ -135,6 +135,25 @@ def revoked_in_journal(records, run=None):
     return revoked
 
 
+def authorized_in_journal(records, run=None):
+    """``(intent, IDs of the rules it added, or None when its outcome is missing)`` for each authorize intent of
+    ``run`` (every run if None) outside check mode that did not fail. Without an outcome, the rules may or may not have
+    been added, and their IDs are not known."""
+    outcomes = dict(((record.get("run"), record.get("entry")), record) for record in records
+                    if record["type"] == "outcome")
+    added = []
+    for intent in records:
+        if intent["type"] != "intent" or intent.get("check_mode") or run not in (None, intent.get("run")) \
+                or intent.get("action") != AUTHORIZE:
+            continue
+        outcome = outcomes.get((intent.get("run"), intent.get("entry")))
+        if outcome is None:
+            added.append((intent, None))
+        elif outcome.get("status") == AUTHORIZED:
+            added.append((intent, list(outcome.get("authorized_rule_ids") or ())))
+    return added
+
+
 def read_journal(path, option="journal"):
     """The records of the journal at ``path``; fails naming ``option`` when it cannot be read."""
     try:

@@ -6,8 +6,9 @@
 
 In each region, side by side: the target groups (``targets.py``), one batched read
 (``reading.py``), with ``traffic`` what the flow logs show (``evidence.py``), a pure
-plan per group (``plan.py``); then over every region at once the guards
-(``guards.py``, ``traffic_guard.py``); then in each region the writer (``writer.py``),
+plan per group (``plan.py``), with ``replace_with: observed`` the rules the cut flows need
+(``observed.py``); then over every region at once the guards (``guards.py``,
+``traffic_guard.py``, ``replace_guard.py``); then in each region the writer (``writer.py``),
 with the journal, pacing and concurrency; then one result (``results.py``). A single group is
 the one-group case of the same sequence. No ``AnsibleModule`` here, so the modules and
 their action plugins run the same code; expected failures raise ``NetguardAwsError``.
@@ -24,6 +25,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.guards import check_g
 from ansible_collections.netguard.aws.plugins.module_utils.journal import open_journal
 from ansible_collections.netguard.aws.plugins.module_utils.plan import plan_group
 from ansible_collections.netguard.aws.plugins.module_utils.reading import read, with_affected_interfaces
+from ansible_collections.netguard.aws.plugins.module_utils.replace_guard import refused_replacements
 from ansible_collections.netguard.aws.plugins.module_utils.request import ALL_REGIONS
 from ansible_collections.netguard.aws.plugins.module_utils.results import task_result
 from ansible_collections.netguard.aws.plugins.module_utils.selector import group_names, needs_stale, needs_traffic
@@ -85,6 +87,8 @@ def _run(request, clients, check_mode, diff, journal, lifeline):
     every_plan = [plan for region in planned.values() for plan in region.plans]
     check_guards(every_plan, request.guards)
     refused = refused_plans(every_plan, request.guards)
+    for group_id, error in refused_replacements(every_plan).items():
+        refused.setdefault(group_id, error)
 
     def write_region(api):
         region = planned[api.region]
@@ -154,6 +158,10 @@ def plan_region(api, request, alone, logs=None):
                                 snapshot.stale_groups, unused))
     if analysis is not None:
         plans = with_traffic(plans, analysis, listing)
+        if change.replace is not None and change.replace.observed is not None:
+            from ansible_collections.netguard.aws.plugins.module_utils.observed import with_observed
+
+            plans = with_observed(plans, analysis)
     if request.guards.impact:
         changing = with_affected_interfaces(api, [plan for plan in plans if plan.group["GroupId"] not in missing])
         assessed = dict((plan.group["GroupId"], plan) for plan in changing)

@@ -9,9 +9,11 @@ from collections import namedtuple
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import protocol_and_ports
 from ansible_collections.netguard.aws.plugins.module_utils.selector import (
     Facts,
+    Selector,
     egress_rules_of,
     for_vpc,
     present,
+    rule_id_choice,
     select,
     stale_rule_ids,
 )
@@ -47,6 +49,8 @@ def plan_group(target, region, described, change, ids_by_name=None, stale_groups
     selector = change.selector
     if selector is not None:
         selector = for_vpc(selector, ids_by_name or {}, target.group.get("VpcId"))
+    elif target.removals:
+        selector = Selector(tuple(rule_id_choice(rule_id) for rule_id in target.removals))
     resolved = change._replace(selector=selector, additions=tuple(change.additions) + tuple(target.additions))
     return _planned(target.group, region, described, resolved, stale_groups, unused_rule_ids)
 
@@ -57,6 +61,13 @@ def plan_again(plan, described):
                     plan.unused_rule_ids)._replace(traffic=plan.traffic)
 
 
+def with_additions(plan, additions):
+    """The plan with ``additions`` (``RestoreRule``s: what ``replace_with: observed`` found the group needs) as the
+    rules its change adds."""
+    return _planned(plan.group, plan.region, plan.described, plan.change._replace(additions=tuple(additions)),
+                    plan.stale_groups, plan.unused_rule_ids)._replace(traffic=plan.traffic, affected=plan.affected)
+
+
 def _planned(group, region, described, change, stale_groups, unused_rule_ids):
     group_id = group["GroupId"]
     taken, kept, unmatched, warnings = [], [], [], []
@@ -64,20 +75,32 @@ def _planned(group, region, described, change, stale_groups, unused_rule_ids):
         facts = Facts(stale_rule_ids(described, stale_groups), unused_rule_ids)
         selection = select(group_id, described, change.selector, facts)
         taken, kept, unmatched, warnings = selection.taken, selection.kept, selection.unmatched, list(selection.warnings)
+    remove = taken if change.removes else []
+    if change.replace is not None:
+        # A rule the replacement names stays where the group has it: adding it again is not possible, and it is
+        # one the group is meant to keep.
+        named = [rule for rule in remove if any(present(item.requested, [rule]) for item in change.additions)]
+        for rule in named:
+            warnings.append("%s %s -> %s is selected and also in replace_with: left in %s" % (
+                rule.rule_id, protocol_and_ports(rule.rule), rule.rule.destination, group_id))
+        remove = [rule for rule in remove if rule not in named]
+    # A replacement comes only to a group that loses rules.
+    adding = change.replace is None or bool(remove)
     before = egress_rules_of(group_id, described)
     add, found = [], []
     for item in change.additions:
         hits = present(item.requested, before)
         if not hits:
-            add.append(item)
+            if adding:
+                add.append(item)
             continue
         found.append(hits[0])
         if hits[0].description != item.requested.description:
             warnings.append("%s already has %s -> %s (%s), with description %s where the input has %s: left as it is"
                             % (group_id, protocol_and_ports(hits[0].rule), hits[0].rule.destination, hits[0].rule_id,
                                _text(hits[0].description), _text(item.requested.description)))
-    return GroupPlan(group, region, described, change, stale_groups, taken, taken if change.removes else [], kept,
-                     unmatched, add, found, warnings, None, unused_rule_ids, None)
+    return GroupPlan(group, region, described, change, stale_groups, taken, remove, kept, unmatched, add, found,
+                     warnings, None, unused_rule_ids, None)
 
 
 def _text(description):

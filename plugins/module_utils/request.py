@@ -18,15 +18,14 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, invalid
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import requested_rule_summary
+from ansible_collections.netguard.aws.plugins.module_utils.permissions import RequestedRule, ip_permission_rules
+from ansible_collections.netguard.aws.plugins.module_utils.replace_request import parse_replacement
 from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     PREFIX_LIST_ID,
-    REFERENCED_GROUP_ID,
-    REFERENCED_GROUP_NAME,
     EgressRule,
     account_id,
     aws_id,
     canonical_protocol,
-    checked_ports,
     cidr_destination,
     group_destination,
     group_name,
@@ -64,8 +63,10 @@ Request.__doc__ = """One task, parsed: ``module`` (its full name) says which res
 Connection = namedtuple("Connection", CONNECTION_OPTIONS)
 Connection.__doc__ = """Where and as whom to call AWS, as the connection options give it (None: botocore's default)."""
 
-LocatedGroup = namedtuple("LocatedGroup", ["region", "group_id", "owner_id", "additions"])
-LocatedGroup.__doc__ = """A group named with its region (None: the connection's) and what to add to it (``RestoreRule``s)."""
+LocatedGroup = namedtuple("LocatedGroup", ["region", "group_id", "owner_id", "additions", "removals"],
+                          defaults=((),))
+LocatedGroup.__doc__ = """A group named with its region (None: the connection's), what to add to it (``RestoreRule``s)
+and the IDs of its rules to remove (those a replace added)."""
 
 Target = namedtuple("Target", ["group_ids", "group_name", "vpc_id", "filters", "regions", "located", "bulk"],
                     defaults=(None, None, None, None, None, (), True))
@@ -73,9 +74,10 @@ Target.__doc__ = """Which groups: by IDs, by name (in ``vpc_id``), by ``Describe
 its region (``located``), or, with none of them, every group of the region. ``regions``: None (the connection's
 region), ``ALL_REGIONS`` or region names. ``bulk``: the result lists groups (else it is one group's)."""
 
-Change = namedtuple("Change", ["selector", "additions", "removes"], defaults=(None, (), True))
+Change = namedtuple("Change", ["selector", "additions", "removes", "replace"], defaults=(None, (), True, None))
 Change.__doc__ = """What the task does to each group: remove the egress rules ``selector`` selects (None: none), or
-only list them (``removes`` false), and add ``additions`` (``RestoreRule``s) that the group lacks."""
+only list them (``removes`` false), and add ``additions`` (``RestoreRule``s) that the group lacks. ``replace``: a
+``Replacement`` (``replace_with``), whose rules only a group that loses rules gets, before it loses them."""
 
 Guards = namedtuple("Guards", ["max_revoked_rules", "impact", "require_unused", "require_no_traffic"],
                     defaults=(None, False, False, False))
@@ -85,14 +87,6 @@ Guards.__doc__ = """Checked over every group before any write; ``impact`` report
 Execution = namedtuple("Execution", ["concurrency", "write_rate", "journal"], defaults=(1, None, None))
 Execution.__doc__ = """Groups written at once per region, a fixed pace of writes per account-region (None: botocore's),
 and the journal's path."""
-
-RequestedRule = namedtuple("RequestedRule", ["rule", "group_owner", "description", "vpc_id", "vpc_peering_connection_id"],
-                           defaults=(None, None, None))
-RequestedRule.__doc__ = """A rule as the user gave it; ``group_owner`` narrows a referenced group to one account.
-
-``description`` and, for a referenced group, its ``vpc_id`` and ``vpc_peering_connection_id`` are kept for adding
-the rule; matching ignores them.
-"""
 
 MAX_CONCURRENCY = 64
 ALL_REGIONS = "all"
@@ -169,39 +163,6 @@ def traffic_argument_spec():
     """The ``traffic`` option. raw: a dictionary or its text, checked by ``traffic_request.parse_traffic`` so that every
     error quotes the option path and the value as written."""
     return dict(type="raw")
-
-
-def _kept(*aliases):
-    return dict(type="str", aliases=list(aliases))
-
-
-def _destination_list(alias, key, key_alias):
-    return dict(type="list", elements="dict", aliases=[alias], options={
-        key: dict(type="str", required=True, aliases=[key_alias]),
-        "description": _kept("Description"),
-    })
-
-
-def ip_permissions_argument_spec():
-    """The ``ip_permissions`` option: the API's ``IpPermissions``, in snake_case or CamelCase."""
-    return dict(type="list", elements="dict", options=dict(
-        # raw: a protocol is a name or a number.
-        ip_protocol=dict(type="raw", required=True, aliases=["IpProtocol"]),
-        from_port=dict(type="int", aliases=["FromPort"]),
-        to_port=dict(type="int", aliases=["ToPort"]),
-        ip_ranges=_destination_list("IpRanges", "cidr_ip", "CidrIp"),
-        ipv6_ranges=_destination_list("Ipv6Ranges", "cidr_ipv6", "CidrIpv6"),
-        prefix_list_ids=_destination_list("PrefixListIds", "prefix_list_id", "PrefixListId"),
-        user_id_group_pairs=dict(type="list", elements="dict", aliases=["UserIdGroupPairs"], options=dict(
-            group_id=dict(type="str", aliases=["GroupId"]),
-            group_name=dict(type="str", aliases=["GroupName"]),
-            user_id=dict(type="str", aliases=["UserId"]),
-            description=_kept("Description"),
-            vpc_id=_kept("VpcId"),
-            vpc_peering_connection_id=_kept("VpcPeeringConnectionId"),
-            peering_status=_kept("PeeringStatus"),
-        ), required_one_of=[["group_id", "group_name"]]),
-    ), required_together=[["from_port", "to_port"]])
 
 
 def parse_connection(params):
@@ -286,7 +247,12 @@ def parse_revoke_request(params):
                                "traffic: {days: 30}")
     guards = Guards(max_revoked_rules, bool(params.get("impact") or params.get("require_unused")),
                     bool(params.get("require_unused")), bool(params.get("require_no_traffic")))
-    return Request(REVOKE_MODULE, connection, target, Change(selector), guards,
+    replacement = parse_replacement(params, warnings)
+    if replacement is not None and replacement.observed is not None and traffic is None:
+        raise NetguardAwsError("replace_with: observed needs traffic, the window of flow logs whose flows the new "
+                               "rules must allow, such as traffic: {days: 30}")
+    change = Change(selector, replacement.rules if replacement is not None else (), replace=replacement)
+    return Request(REVOKE_MODULE, connection, target, change, guards,
                    Execution(concurrency, revoke_rate, journal), traffic), warnings
 
 
@@ -413,46 +379,6 @@ def _refuse_empty_lists(params, options):
     for option in options:
         if params.get(option) is not None and not params[option]:
             raise NetguardAwsError("%s is empty: list at least one entry, or leave the option out" % option)
-
-
-def ip_permission_rules(permissions, option, warnings):
-    """``RequestedRule``s of validated ``ip_permissions`` (the argument spec's snake_case), one per destination."""
-    rules = []
-    for index, permission in enumerate(permissions or ()):
-        rules.extend(_ip_permission_rules(permission, "%s[%d]" % (option, index), warnings))
-    return rules
-
-
-def _ip_permission_rules(permission, where, warnings):
-    protocol = canonical_protocol(permission["ip_protocol"], where + ".ip_protocol")
-    ports = checked_ports(protocol, permission.get("from_port"), permission.get("to_port"), where + ".from_port/to_port")
-    destinations = []
-    for index, ip_range in enumerate(permission.get("ip_ranges") or ()):
-        option = "%s.ip_ranges[%d].cidr_ip" % (where, index)
-        destinations.append((cidr_destination(ip_range["cidr_ip"], option, warnings, version=4), None, ip_range, {}))
-    for index, ip_range in enumerate(permission.get("ipv6_ranges") or ()):
-        option = "%s.ipv6_ranges[%d].cidr_ipv6" % (where, index)
-        destinations.append((cidr_destination(ip_range["cidr_ipv6"], option, warnings, version=6), None, ip_range, {}))
-    for index, prefix_list in enumerate(permission.get("prefix_list_ids") or ()):
-        option = "%s.prefix_list_ids[%d].prefix_list_id" % (where, index)
-        destinations.append(((PREFIX_LIST_ID, aws_id(prefix_list["prefix_list_id"], option, "pl")), None, prefix_list, {}))
-    for index, pair in enumerate(permission.get("user_id_group_pairs") or ()):
-        option = "%s.user_id_group_pairs[%d]" % (where, index)
-        if pair.get("group_id") is not None:
-            destination = (REFERENCED_GROUP_ID, aws_id(pair["group_id"], option + ".group_id", "sg"))
-        else:
-            destination = (REFERENCED_GROUP_NAME, group_name(pair["group_name"], option + ".group_name"))
-        owner = pair.get("user_id")
-        if owner is not None:
-            account_id(owner, option + ".user_id")
-        peering = dict((key, pair.get(key)) for key in ("vpc_id", "vpc_peering_connection_id"))
-        destinations.append((destination, owner, pair, peering))
-    if not destinations:
-        raise NetguardAwsError("%s has no destination: give ip_ranges, ipv6_ranges, prefix_list_ids or "
-                               "user_id_group_pairs" % where)
-    return [RequestedRule(EgressRule(protocol, ports[0], ports[1], *destination), owner, entry.get("description"),
-                          **peering)
-            for destination, owner, entry, peering in destinations]
 
 
 def _shorthand_destinations(params, warnings):

@@ -12,33 +12,37 @@ module (or the review report, which has the same shape), or from a journal
 
 import json
 import os
-from collections import namedtuple
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, invalid
-from ansible_collections.netguard.aws.plugins.module_utils.formatting import described_from_summary
-from ansible_collections.netguard.aws.plugins.module_utils.journal import read_journal, revoked_in_journal
+from ansible_collections.netguard.aws.plugins.module_utils.formatting import described_from_summary, display_line
+from ansible_collections.netguard.aws.plugins.module_utils.journal import (
+    authorized_in_journal,
+    read_journal,
+    revoked_in_journal,
+)
+from ansible_collections.netguard.aws.plugins.module_utils.permissions import (
+    RestoreRule,
+    ip_permission_rules,
+    ip_permissions_argument_spec,
+)
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
     MAX_CONCURRENCY,
     RESTORE_MODULE,
+    REVOKE_MODULE,
     Change,
     Execution,
     Guards,
     LocatedGroup,
     Request,
     Target,
-    ip_permission_rules,
-    ip_permissions_argument_spec,
     parse_connection,
     parse_revoke_rate,
     parse_journal_path,
     region_name,
 )
 from ansible_collections.netguard.aws.plugins.module_utils.rules import aws_id
-
-RestoreRule = namedtuple("RestoreRule", ["requested", "tags"])
-RestoreRule.__doc__ = """A ``RequestedRule`` to add (description and peering details kept) and the tags to give it."""
 
 _NOT_A_RESULT = ("is neither a registered result of netguard.aws.ec2_security_group_egress_revoke nor the "
                  "egress-review.json report")
@@ -94,6 +98,9 @@ def _from_result(revoked, warnings):
             groups.append(_result_group(entry, where, warnings))
         return _merged(groups), True
     if "revoked_ip_permissions" not in revoked:
+        if revoked.get("failed") and revoked.get("authorized_rules"):
+            # A replace that failed after adding some of its rules: those are what to undo.
+            return (_result_group(revoked, "revoked", warnings),), False
         if revoked.get("failed"):
             # A single-group task fails before or at its one revoke call, which removes all or nothing.
             warnings.append("revoked is a failed task that revoked nothing: nothing to restore")
@@ -115,7 +122,26 @@ def _result_group(entry, where, warnings):
         region_name(region, where + ".region")
     rules = _rules(entry.get("revoked_ip_permissions") or [], entry.get("revoked_rules") or [],
                    where + ".revoked_ip_permissions", warnings, where=where)
-    return LocatedGroup(region, group_id, entry.get("owner_id"), rules)
+    return LocatedGroup(region, group_id, entry.get("owner_id"), rules,
+                        _added_ids(entry.get("authorized_rules"), where + ".authorized_rules", warnings))
+
+
+def _added_ids(summaries, option, warnings):
+    """The IDs of the rules a replace added (its ``authorized_rules``): what undoing it removes, and nothing else."""
+    if summaries is None:
+        return ()
+    if not isinstance(summaries, list):
+        raise invalid(option, summaries, "is not a list of rules as the revoke module returns them")
+    ids = []
+    for index, summary in enumerate(summaries):
+        rule_id = summary.get("security_group_rule_id") if isinstance(summary, dict) else None
+        if rule_id is None:
+            rule = described_from_summary(summary, "%s[%d]" % (option, index))
+            warnings.append("%s[%d] (%s) has no rule ID, so it is not removed: remove it by hand if it was added"
+                            % (option, index, display_line(rule)))
+            continue
+        ids.append(aws_id(rule_id, "%s[%d].security_group_rule_id" % (option, index), "sgr"))
+    return tuple(dict.fromkeys(ids))
 
 
 def _from_journal(value, warnings):
@@ -133,8 +159,27 @@ def _from_journal(value, warnings):
     records = read_journal(path, "from_journal")
     if run is not None and not any(record["type"] == "run" and record.get("run") == run for record in records):
         raise invalid("from_journal.run", run, "is not a run of the journal %s" % json.dumps(path))
+    # A restore's own writes are journaled too: only a revoke run's are undone.
+    revoke_runs = set(record.get("run") for record in records
+                      if record["type"] == "run" and record.get("module", REVOKE_MODULE) == REVOKE_MODULE)
     groups = []
+    for intent, rule_ids in authorized_in_journal(records, run):
+        if intent.get("run") not in revoke_runs:
+            continue
+        where = "journal entry %s of run %s" % (intent.get("entry"), intent.get("run"))
+        group_id = aws_id(intent.get("group_id"), where + ": group_id", "sg")
+        region = region_name(intent.get("region"), where + ": region")
+        if rule_ids is None:
+            rules = [described_from_summary(summary, where + ": rules") for summary in intent.get("rules") or ()]
+            warnings.append("%s: the run stopped while adding %s to %s, so whether they were added and their IDs are "
+                            "not known: they are not removed; check the group" % (
+                                where, ", ".join(display_line(rule) for rule in rules) or "rules", group_id))
+            continue
+        ids = tuple(aws_id(rule_id, where + ": authorized_rule_ids", "sgr") for rule_id in rule_ids)
+        groups.append(LocatedGroup(region, group_id, intent.get("account"), (), ids))
     for intent, rule_ids in revoked_in_journal(records, run):
+        if intent.get("run") not in revoke_runs:
+            continue
         where = "journal entry %s of run %s" % (intent.get("entry"), intent.get("run"))
         group_id = aws_id(intent.get("group_id"), where + ": group_id", "sg")
         region = region_name(intent.get("region"), where + ": region")
@@ -185,6 +230,7 @@ def _merged(groups):
     for group in groups:
         key = (group.region, group.group_id)
         if key in merged:
-            group = merged[key]._replace(additions=_unique(merged[key].additions + group.additions))
+            group = merged[key]._replace(additions=_unique(merged[key].additions + group.additions),
+                                         removals=tuple(dict.fromkeys(merged[key].removals + group.removals)))
         merged[key] = group
     return tuple(merged.values())

@@ -69,8 +69,10 @@ def _one_group(restore, outcomes, entries, warnings, check_mode, diff):
         return {"changed": False, "warnings": warnings}
     (outcome,), ((entry, problem),) = outcomes, entries
     if outcome.error is not None and not restore:
+        # What was added before the failure, so that the result can undo it.
+        added = {"authorized_rules": entry["authorized_rules"]} if outcome.added else {}
         raise NetguardAwsError(outcome.error.msg, **dict(_traffic_keys(outcome.plan), **dict(
-            outcome.error.details, warnings=warnings)))
+            outcome.error.details, warnings=warnings, **added)))
     result = dict(((key, value) for key, value in entry.items() if key not in ("group_name", "vpc_id")),
                   warnings=warnings)
     if not restore:
@@ -97,15 +99,19 @@ def _revoke_entry(outcome):
     """``(group entry, why it failed or None)`` of a revoke."""
     plan = outcome.plan
     entry = _named(plan)
+    authorized = [rule_summary(rule) for rule in outcome.added]
     if outcome.error is not None:
-        entry.update({"changed": False, "failed": True, "msg": outcome.error.msg, "revoked_rules": [],
-                      "revoked_ip_permissions": [], "unmatched": [], "kept": []})
+        entry.update({"changed": bool(outcome.added), "failed": True,
+                      "msg": outcome.error.msg, "revoked_rules": [], "revoked_ip_permissions": [],
+                      "authorized_rules": authorized, "unmatched": [], "kept": []})
         entry.update(_traffic_keys(plan))
         return entry, outcome.error.msg
     entry.update({
-        "changed": bool(outcome.revoked),
+        "changed": _changed(outcome),
         "revoked_rules": [rule_summary(rule) for rule in outcome.revoked],
         "revoked_ip_permissions": ip_permissions(outcome.revoked),
+        "authorized_rules": authorized,
+        "already_present": _already_present(outcome),
         "unmatched": list(plan.unmatched),
         "unknown_ip_permissions": list(outcome.unknown),
         "egress_rules": [rule_summary(rule) for rule in after(outcome)],
@@ -115,6 +121,13 @@ def _revoke_entry(outcome):
         entry["affected_interfaces"] = plan.affected
     entry.update(_traffic_keys(plan))
     return entry, None
+
+
+def _already_present(outcome):
+    """The rules to add that the group had already, or that another change added meanwhile."""
+    group_id = outcome.plan.group["GroupId"]
+    return [rule_summary(rule) for rule in list(outcome.plan.present) + [new_rule(item, group_id)
+                                                                         for item in outcome.raced]]
 
 
 def _traffic_keys(plan):
@@ -130,14 +143,15 @@ def _restore_entry(outcome):
     group_id = plan.group["GroupId"]
     entry = dict((key, value) for key, value in _named(plan).items() if key not in ("group_name", "vpc_id"))
     if outcome.error is not None:
-        entry.update({"changed": False, "failed": True, "msg": outcome.error.msg, "restored_rules": [],
-                      "already_present": [], "failed_rules": []})
+        entry.update({"changed": bool(outcome.added), "failed": True, "msg": outcome.error.msg,
+                      "restored_rules": [rule_summary(rule) for rule in outcome.added], "already_present": [],
+                      "failed_rules": [], "revoked_rules": []})
         return entry, outcome.error.msg
     entry.update({
-        "changed": bool(outcome.added),
+        "changed": _changed(outcome),
         "restored_rules": [rule_summary(rule) for rule in outcome.added],
-        "already_present": [rule_summary(rule) for rule in
-                            list(plan.present) + [new_rule(item, group_id) for item in outcome.raced]],
+        "revoked_rules": [rule_summary(rule) for rule in outcome.revoked],
+        "already_present": _already_present(outcome),
         "failed_rules": [{"rule": rule_summary(new_rule(item, group_id)), "msg": msg}
                          for item, msg in outcome.failed_rules],
         "egress_rules": [rule_summary(rule) for rule in after(outcome)],
@@ -166,7 +180,8 @@ def _totals(restore, entries):
                       already_present=sum(len(entry["already_present"]) for entry in entries),
                       failed_rules=sum(len(entry["failed_rules"]) for entry in entries))
     else:
-        totals["revoked_rules"] = sum(len(entry["revoked_rules"]) for entry in entries)
+        totals["authorized_rules"] = sum(len(entry["authorized_rules"]) for entry in entries)
+    totals["revoked_rules"] = sum(len(entry["revoked_rules"]) for entry in entries)
     totals["failed_groups"] = sum(1 for entry in entries if entry.get("failed"))
     return totals
 

@@ -8,11 +8,11 @@ from collections import namedtuple
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, no_such_group, quoted
 
-TargetGroup = namedtuple("TargetGroup", ["group", "additions", "exists"], defaults=((), True))
+TargetGroup = namedtuple("TargetGroup", ["group", "additions", "exists", "removals"], defaults=((), True, ()))
 TargetGroup.__doc__ = """A group as ``DescribeSecurityGroups`` describes it, or only its ``GroupId`` (and ``OwnerId``)
 when named by ID. ``exists``: True, False (looked up and not found), or None: a group named by ID is taken to exist,
-without a call, until it turns out to have no rules (``reading.py``). ``additions``: what the task adds to this group
-alone (the restore module's input)."""
+without a call, until it turns out to have no rules (``reading.py``). ``additions``, ``removals``: what the task adds
+to this group alone, and the IDs of its rules it removes (the restore module's input)."""
 
 
 def target_groups(api, target, details):
@@ -20,7 +20,8 @@ def target_groups(api, target, details):
     else they cost no call here. A name that matches no group, or several, is no error here: see ``check_found``."""
     located = [entry for entry in target.located if entry.region == api.region]
     if located:
-        stubs = [TargetGroup(_stub(entry.group_id, entry.owner_id), entry.additions, None) for entry in located]
+        stubs = [TargetGroup(_stub(entry.group_id, entry.owner_id), entry.additions, None, entry.removals)
+                 for entry in located]
         return verified(api, stubs) if details else stubs
     if target.group_ids is not None:
         stubs = [TargetGroup(_stub(group_id), (), None) for group_id in target.group_ids]

@@ -18,12 +18,14 @@ from collections import namedtuple
 from functools import lru_cache
 from datetime import datetime, timezone
 
+from ansible_collections.netguard.aws.plugins.module_utils.formatting import requested_api_rule
 from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     ALL_PROTOCOLS,
     CIDR_IPV4,
     CIDR_IPV6,
     PREFIX_LIST_ID,
     REFERENCED_GROUP_ID,
+    DescribedRule,
 )
 
 TOP_DESTINATIONS = 10
@@ -135,16 +137,22 @@ class Analysis:
             return frozenset()
         return frozenset(rule_id for rule_id in rule_ids if not self.carried(group_id, rule_id))
 
-    def cut_flows(self, group_id, removed, removed_here):
+    def cut_flows(self, group_id, removed, removed_here, added=None):
         """The flows of the group's interfaces that ``removed_here`` (rule IDs this group's plan removes) allows or
-        might allow, and that no rule left after ``removed`` (every rule ID the task removes in the region) surely
-        allows; as ``flow_entry``s, most packets first."""
+        might allow, and that no rule left after ``removed`` (every rule ID the task removes in the region), nor one
+        of ``added`` (``{group_id: [DescribedRule]}``, the rules the task adds first), surely allows; as
+        ``flow_entry``s, most packets first."""
         cut = []
         for interface_id in self.behind(group_id):
+            interface = self.evidence.interfaces[interface_id]
+            adding = [rule for group in interface.group_ids for rule in (added or {}).get(group, ())]
             for flow, allowers in self._matched[interface_id]:
                 if not any(rule_id in removed_here for rule_id in allowers):
                     continue
                 if any(verdict == SURELY and rule_id not in removed for rule_id, verdict in allowers.items()):
+                    continue
+                address = _address(flow.destination)
+                if any(allows(rule, flow, address, self.evidence, interface) == SURELY for rule in adding):
                     continue
                 cut.append(flow)
         cut.sort(key=lambda flow: (-flow.packets, -flow.bytes, flow.interface, flow.destination, flow.port,
@@ -154,8 +162,12 @@ class Analysis:
 
 def with_traffic(plans, analysis, listing):
     """``plans`` (a region's ``GroupPlan``s) with their ``GroupTraffic``: of the rules they list (``listing``), or
-    of those they remove, which flows are cut once every rule the region's plans remove is gone."""
+    of those they remove, which flows are cut once every rule the region's plans remove is gone and every rule they
+    add is there."""
     removed = set(rule.rule_id for plan in plans for rule in plan.remove)
+    added = dict((plan.group["GroupId"], [DescribedRule(requested_api_rule(item.requested, item.tags,
+                                                                           plan.group["GroupId"]))
+                                          for item in plan.add]) for plan in plans if plan.add)
     found = []
     for plan in plans:
         group_id = plan.group["GroupId"]
@@ -163,9 +175,9 @@ def with_traffic(plans, analysis, listing):
         traffic = dict((rule.rule_id, analysis.rule_traffic(group_id, rule.rule_id)) for rule in rules)
         cut, rule_cuts = [], {}
         if not listing and plan.remove:
-            cut = analysis.cut_flows(group_id, removed, set(rule.rule_id for rule in plan.remove))
+            cut = analysis.cut_flows(group_id, removed, set(rule.rule_id for rule in plan.remove), added)
             for rule in plan.remove:
-                rule_cuts[rule.rule_id] = analysis.cut_flows(group_id, removed, {rule.rule_id})
+                rule_cuts[rule.rule_id] = analysis.cut_flows(group_id, removed, {rule.rule_id}, added)
         found.append(plan._replace(traffic=GroupTraffic(analysis.coverage(group_id), cut, traffic, rule_cuts)))
     return found
 

@@ -14,10 +14,11 @@ once the lifeline says the run stopped. A group that fails does not stop the oth
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.netguard.aws.plugins.module_utils.ec2 import RuleExists, RuleRefused, RulesGone
+from ansible_collections.netguard.aws.plugins.module_utils.ec2 import RuleExists, RuleRefused, RulesGone, is_access_denied
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, no_such_group
 from ansible_collections.netguard.aws.plugins.module_utils.formatting import (
     api_tags,
+    counted,
     display_line,
     ip_permissions,
     requested_api_rule,
@@ -91,16 +92,39 @@ class _GroupWrite:
         error, stopped = None, False
         try:
             self._check()
-            if self.plan.add:
-                self._authorize()
-            if self.plan.remove:
-                self._revoke()
+            self._write()
         except Stopped:
             stopped = True
         except NetguardAwsError as failure:
             error = failure
         return GroupOutcome(self.plan, self.revoked, self.added, self.raced, self.failed, self.unknown, self.warnings,
                             error, stopped)
+
+    def _write(self):
+        """Add, then remove. When the group loses rules, what it gets must be there first: if adding fails, nothing
+        is removed. In check mode, an access denial of the authorize's dry run still lets the revoke's dry run say
+        whether it is allowed too."""
+        denied = None
+        if self.plan.add:
+            try:
+                self._authorize()
+            except NetguardAwsError as failure:
+                if not self.plan.remove:
+                    raise
+                if not (self.check_mode and is_access_denied(failure)):
+                    raise NetguardAwsError("could not add %s to %s, so nothing was removed from it: %s" % (
+                        counted(len(self.plan.add), "egress rule"), self.group_id, failure.msg),
+                        **failure.details)
+                denied = failure
+        if self.plan.remove:
+            try:
+                self._revoke()
+            except NetguardAwsError as failure:
+                if denied is not None:
+                    raise NetguardAwsError("%s; %s" % (denied.msg, failure.msg), **failure.details)
+                raise
+        if denied is not None:
+            raise denied
 
     def _check(self):
         if self.lifeline is not None:
@@ -119,6 +143,9 @@ class _GroupWrite:
                 pass
             except RuleRefused as refusal:
                 self._check_exists(refusal)
+                if self.plan.remove:
+                    # Replacing: the group loses nothing unless it gets every rule, so one refusal ends it.
+                    raise NetguardAwsError(refusal.msg)
                 if len(batch) == 1:
                     self.failed.append((batch[0], refusal.msg))
                     continue
@@ -131,6 +158,8 @@ class _GroupWrite:
                                          % (display_line(new_rule(item, self.group_id)), self.group_id))
                 except RuleRefused as refusal:
                     self._check_exists(refusal)
+                    if self.plan.remove:
+                        raise NetguardAwsError(refusal.msg)
                     self.failed.append((item, refusal.msg))
         if not self.check_mode and any(rule.rule_id is None for rule in self.added):
             self._described_again()

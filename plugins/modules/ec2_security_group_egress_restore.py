@@ -24,7 +24,13 @@ description:
     each refused rule is listed in RV(failed_rules) and the task fails at the end, naming them.
   - Groups in several regions are restored region by region side by side, O(concurrency) groups at a time in each;
     O(revoke_rate) paces the adds, and O(journal) records them, as in the revoke module.
-  - It never touches ingress rules, and never adds a rule that is not in its input.
+  - "Undoing a replace (the revoke module's O(netguard.aws.ec2_security_group_egress_revoke#module:replace_with)):
+    from O(revoked) or O(from_journal), it also removes the rules that run added, by their IDs
+    (RV(netguard.aws.ec2_security_group_egress_revoke#module:authorized_rules)) and nothing else, after putting back
+    what it removed, so that the group never holds less than before the undo began; if putting back fails,
+    nothing is removed. Needs C(ec2:RevokeSecurityGroupEgress) then."
+  - It never touches ingress rules, never adds a rule that is not in its input, and never removes one that the
+    revoke did not add.
   - Every input is checked before any API call; bad input fails the task with a message naming the option and
     the value, and changes nothing.
 author:
@@ -45,8 +51,8 @@ options:
     description:
       - A registered result of M(netguard.aws.ec2_security_group_egress_revoke), for one group or in bulk mode (every
         group of it, each in its C(region)), or the C(egress-review.json) report, which has the same shape.
-      - A group that failed contributes what it did revoke. A result of check mode is refused, since nothing was
-        revoked.
+      - A group that failed contributes what it did revoke, and what a replace added before it failed. A result of
+        check mode is refused, since nothing was revoked.
       - A dictionary, or its JSON text (C(lookup('file', ...)) of the report).
     type: raw
   from_journal:
@@ -55,8 +61,10 @@ options:
         run in the file revoked; the RV(netguard.aws.ec2_security_group_egress_revoke#module:journal) of a revoke
         result (C({path, run})) restores that run only.
       - An intent without outcome (a run that was killed) is restored as far as its rules are missing, which is
-        what they would be had AWS removed them; intents of check mode and failed ones are skipped, and so are the
-        intents to add rules.
+        what they would be had AWS removed them; intents of check mode and failed ones are skipped. The rules a
+        replace added (intents to add, with their outcome) are removed by ID; an intent to add without outcome is
+        reported in a warning, as which rules it added is not known. Only revoke runs are undone, not this
+        module's own.
       - This module's own O(journal) is a journal it writes; this option reads one.
     type: raw
     version_added: 0.2.0
@@ -157,6 +165,15 @@ restored_rules:
       cidr_ipv4: 10.0.0.0/16
       description: web servers
       tags: {}
+revoked_rules:
+  description:
+    - Undoing a replace, the rules it added that were removed, in the shape of RV(restored_rules); in check mode,
+      those that would be. Empty otherwise.
+  returned: for one group
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  sample: []
 already_present:
   description: The rules of the input that the group already had (the group's rule, with its ID), in the shape of
     RV(restored_rules).
@@ -207,6 +224,7 @@ groups:
           cidr_ipv4: 0.0.0.0/0
           description: null
           tags: {}
+      revoked_rules: []
       already_present: []
       failed_rules: []
       egress_rules: []
@@ -238,6 +256,10 @@ totals:
     restored_rules:
       description: Rules added (in check mode, that would be).
       type: int
+    revoked_rules:
+      description: Rules a replace had added that were removed (in check mode, that would be).
+      type: int
+      version_added: 0.2.0
     already_present:
       description: Rules the groups already had.
       type: int
@@ -251,6 +273,7 @@ totals:
     groups: 20
     changed_groups: 20
     restored_rules: 40
+    revoked_rules: 0
     already_present: 0
     failed_rules: 0
     failed_groups: 0
@@ -259,10 +282,10 @@ totals:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netguard.aws.plugins.module_utils.module_runner import run_module
+from ansible_collections.netguard.aws.plugins.module_utils.permissions import ip_permissions_argument_spec
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
     CONNECTION_REQUIRED_TOGETHER,
     connection_argument_spec,
-    ip_permissions_argument_spec,
     revoke_rate_argument_spec,
 )
 from ansible_collections.netguard.aws.plugins.module_utils.restore_request import parse_restore_request

@@ -184,6 +184,52 @@ options:
     type: list
     elements: raw
     version_added: 0.2.0
+  replace_with:
+    description:
+      - Tighten without an outage. Each group that would lose rules first gets these rules
+        (C(AuthorizeSecurityGroupEgress)), and only once they are there loses the selected ones; a group that would
+        lose nothing gets nothing. The result lists them in RV(authorized_rules).
+      - Rules in the forms of O(ip_permissions) (snake_case or CamelCase, with descriptions, a referenced group by
+        C(group_id)), each entry with optional C(tags), a dictionary given to the rules it adds
+        (C(TagSpecifications); needs C(ec2:CreateTags)). A rule the group has already, in any spelling, is not
+        added again and is listed in RV(already_present); a selected rule that is also in O(replace_with) stays.
+      - V(observed) (needs O(traffic)) derives each group's rules from the flows its change would cut, as
+        RV(cut_flows) lists them. One rule per protocol and destination port (adjacent ports joined into a range)
+        to the destinations seen, each O(observed_prefix) block of them as the narrowest CIDR that holds every
+        address seen in it; ICMP rules allow every type, as flow logs do not record it. Each rule is described
+        C(observed <since>..<until>) and tagged C(netguard:observed=<until>). A group whose flow logs do not show
+        all its traffic (RV(traffic_coverage)) is refused, as its rules cannot be known.
+      - If adding fails for a group (for example AWS's C(RulesPerSecurityGroupLimitExceeded), the quota of rules
+        per group), nothing is removed from it and it fails with AWS's reason; the other groups go on.
+      - Before any write, a group that would need more rules than O(max_rules_per_group) fails. The new rules are
+        added before the old ones go, so the group must have room for both.
+      - Undo the whole replace with M(netguard.aws.ec2_security_group_egress_restore), which removes the rules this
+        task added, by ID, and puts back those it removed.
+      - O(max_revoked_rules) counts removals only. Needs C(ec2:AuthorizeSecurityGroupEgress).
+    type: raw
+    version_added: 0.2.0
+  observed_prefix:
+    description:
+      - With O(replace_with=observed), the widest CIDRs the derived rules may have, per address family.
+    type: dict
+    version_added: 0.2.0
+    suboptions:
+      ipv4:
+        description: Prefix length, 1 to 32.
+        type: int
+        default: 24
+      ipv6:
+        description: Prefix length, 1 to 128.
+        type: int
+        default: 64
+  max_rules_per_group:
+    description:
+      - With O(replace_with), the egress rules a group may hold per address family (AWS's quota, 60 unless raised
+        for the account). Rules to a security group or a prefix list count in both families.
+      - A group that would need more (what it has, plus what it gets) fails before any write, naming the count.
+      - Unset, 60.
+    type: int
+    version_added: 0.2.0
 attributes:
   action_group:
     membership:
@@ -194,6 +240,8 @@ attributes:
       - Sends the revoke with C(DryRun=true) (in bulk mode, once for each group that would change), so that a
         missing C(ec2:RevokeSecurityGroupEgress) permission fails the check as it would fail the real run.
         Nothing is removed; RV(revoked_rules) lists what would be.
+      - With O(replace_with), the authorize is sent as a dry run too, before the revoke's; when either is denied,
+        the group fails naming the IAM action. RV(authorized_rules) lists what would be added.
   diff_mode:
     support: full
     details:
@@ -662,6 +710,32 @@ egress_rules:
       cidr_ipv6: "::/0"
       description: null
       tags: {}
+authorized_rules:
+  description:
+    - The egress rules O(replace_with) added before the revoke, in the shape of RV(revoked_rules), with their new
+      IDs; in check mode, the rules that would be added (no IDs). Empty without O(replace_with).
+    - Also returned when the group failed after some were added, so that the restore module can remove them.
+  returned: success, for one group
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  sample:
+    - security_group_rule_id: sgr-0abcdef0123456789
+      ip_protocol: tcp
+      from_port: 443
+      to_port: 443
+      cidr_ipv4: 52.94.0.0/26
+      description: observed 2026-11-04T00:00:00Z..2026-12-04T00:00:00Z
+      tags: {"netguard:observed": "2026-12-04T00:00:00Z"}
+already_present:
+  description:
+    - The rules of O(replace_with) that the group had already (or that another change added meanwhile), in the
+      shape of RV(revoked_rules); they were not added again.
+  returned: success, for one group
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  sample: []
 kept:
   description:
     - The selected rules that O(keep) saved, each with the index of the first entry of O(keep) that saved it.
@@ -703,12 +777,22 @@ groups:
       description: VPC of the group.
       type: str
     changed:
-      description: Whether rules were (in check mode, would be) revoked from this group.
+      description: Whether rules were (in check mode, would be) revoked from or added to this group.
       type: bool
     revoked_rules:
       description: As RV(revoked_rules), for this group.
       type: list
       elements: dict
+    authorized_rules:
+      description: As RV(authorized_rules), for this group.
+      type: list
+      elements: dict
+      version_added: 0.2.0
+    already_present:
+      description: As RV(already_present), for this group; absent for a group that failed.
+      type: list
+      elements: dict
+      version_added: 0.2.0
     revoked_ip_permissions:
       description: As RV(revoked_ip_permissions), for this group.
       type: list
@@ -826,6 +910,10 @@ totals:
     revoked_rules:
       description: Rules revoked (in check mode, that would be), in all groups.
       type: int
+    authorized_rules:
+      description: Rules O(replace_with) added (in check mode, would add), in all groups.
+      type: int
+      version_added: 0.2.0
     failed_groups:
       description: Groups where revoking failed.
       type: int
@@ -833,19 +921,24 @@ totals:
     groups: 200
     changed_groups: 180
     revoked_rules: 180
+    authorized_rules: 0
     failed_groups: 0
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netguard.aws.plugins.module_utils.module_runner import run_module
+from ansible_collections.netguard.aws.plugins.module_utils.permissions import ip_permissions_argument_spec
+from ansible_collections.netguard.aws.plugins.module_utils.replace_request import (
+    observed_prefix_argument_spec,
+    replace_with_argument_spec,
+)
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
     CONNECTION_REQUIRED_TOGETHER,
     RULE_SELECTORS,
     SHORTHAND_OPTIONS,
     connection_argument_spec,
     filters_argument_spec,
-    ip_permissions_argument_spec,
     parse_revoke_request,
     regions_argument_spec,
     revoke_rate_argument_spec,
@@ -872,6 +965,9 @@ ARGUMENT_SPEC = dict(
     require_unused=dict(type="bool", default=False),
     require_no_traffic=dict(type="bool", default=False),
     traffic=traffic_argument_spec(),
+    replace_with=replace_with_argument_spec(),
+    observed_prefix=observed_prefix_argument_spec(),
+    max_rules_per_group=dict(type="int"),
     rule_filters=rule_filters_argument_spec(),
     # raw elements: a rule ID or a dictionary of predicates.
     keep=dict(type="list", elements="raw"),
@@ -903,6 +999,8 @@ MODULE_KWARGS = dict(
         group_owner=["protocol", "destination_group"],
         regions="filters",
         revoke_rate="filters",
+        observed_prefix="replace_with",
+        max_rules_per_group="replace_with",
     ),
 )
 

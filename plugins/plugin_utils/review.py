@@ -20,15 +20,16 @@ RESTORE = "netguard.aws.ec2_security_group_egress_restore"
 FORMAT = "netguard.aws/egress-review/1"
 # What a group entry of the report keeps: the shape the restore module's ``revoked`` reads, and what a reviewer needs.
 GROUP_KEYS = ("group_id", "group_name", "vpc_id", "region", "owner_id", "changed", "failed", "msg", "revoked_rules",
-              "revoked_ip_permissions", "kept", "egress_rules", "affected_interfaces", "cut_flows", "traffic_coverage")
+              "revoked_ip_permissions", "authorized_rules", "already_present", "kept", "egress_rules",
+              "affected_interfaces", "cut_flows", "traffic_coverage")
 GUARDS = ("max_revoked_rules", "require_unused", "require_no_traffic")
-COLUMNS = ("host", "account", "region", "group", "went", "stays", "interfaces", "cut", "status")
-HEADINGS = ("HOST", "ACCOUNT", "REGION", "GROUP", "WENT", "STAYS", "INTERFACES", "CUT FLOWS", "STATUS")
+COLUMNS = ("host", "account", "region", "group", "went", "added", "stays", "interfaces", "cut", "status")
+HEADINGS = ("HOST", "ACCOUNT", "REGION", "GROUP", "WENT", "ADDED", "STAYS", "INTERFACES", "CUT FLOWS", "STATUS")
 # The printed table cuts longer messages; the Markdown has them whole.
 STATUS_WIDTH = 120
 
-Row = namedtuple("Row", ["host", "task", "account", "region", "group", "went", "stays", "interfaces", "cut", "status",
-                         "lines", "cut_flows"], defaults=("-", "-", "-", "-", "-", (), ()))
+Row = namedtuple("Row", ["host", "task", "account", "region", "group", "went", "added", "stays", "interfaces", "cut",
+                         "status", "lines", "cut_flows"], defaults=("-", "-", "-", "-", "-", "-", (), ()))
 
 
 class Review:
@@ -72,35 +73,40 @@ class Review:
 
     def _revoked_group(self, host, task, group, check_mode):
         revoked = _rules(group.get("revoked_rules"))
-        stays = _rules(group.get("egress_rules"))
+        added = _rules(group.get("authorized_rules"))
+        stays = [line for line in _rules(group.get("egress_rules")) if line not in set(added)]
         affected = group.get("affected_interfaces")
         if group.get("failed"):
             status = _problem(group.get("msg"))
-        elif revoked:
-            status = "would revoke (check mode)" if check_mode else "revoked"
+        elif revoked or added:
+            verb = "replace" if added else "revoke"
+            status = "would %s (check mode)" % verb if check_mode else verb + "d"
         else:
             status = "no change"
         cut_flows = group.get("cut_flows") if isinstance(group.get("cut_flows"), list) else None
         self.rows.append(Row(host, task, group.get("owner_id"), group.get("region"), group.get("group_id"),
-                             "%d" % len(revoked),
-                             "%d" % len(stays) if "egress_rules" in group else "-",
+                             "%d" % len(revoked), "%d" % len(added),
+                             "%d" % (len(stays) + len(added)) if "egress_rules" in group else "-",
                              "%d" % affected["total"] if isinstance(affected, dict) else "-",
                              "-" if cut_flows is None else "%d" % len(cut_flows), status,
-                             ["-" + line for line in revoked] + [" " + line for line in stays], cut_flows or ()))
+                             ["-" + line for line in revoked] + ["+" + line for line in added] +
+                             [" " + line for line in stays], cut_flows or ()))
         entry = dict((key, group[key]) for key in GROUP_KEYS if key in group)
         self.groups.append(dict(entry, host=host, task=task, check_mode=check_mode))
 
     def _restored_group(self, host, task, group):
         restored = _rules(group.get("restored_rules"))
+        removed = _rules(group.get("revoked_rules"))
         if group.get("failed") or group.get("failed_rules"):
             status = _problem(group.get("msg") or "%d rules refused" % len(group["failed_rules"]))
         else:
-            status = "restored" if restored else "no change"
+            status = "restored" if restored or removed else "no change"
         added = set(restored)
         self.rows.append(Row(host, task, group.get("owner_id"), group.get("region"), group.get("group_id"),
-                             "+%d" % len(restored), "%d" % len(group.get("egress_rules") or ()), "-", "-", status,
-                             ["+" + line for line in restored] + [" " + line for line in _rules(group.get("egress_rules"))
-                                                                  if line not in added]))
+                             "%d" % len(removed), "%d" % len(restored), "%d" % len(group.get("egress_rules") or ()),
+                             "-", "-", status,
+                             ["-" + line for line in removed] + ["+" + line for line in restored] +
+                             [" " + line for line in _rules(group.get("egress_rules")) if line not in added]))
 
     def _task_row(self, host, task, status, failed, group_id=None):
         self.rows.append(Row(host, task, None, None, group_id or "-", status=status))
@@ -115,10 +121,10 @@ class Review:
         return "NETGUARD.AWS EGRESS REVIEW %s\n%s\n" % ("*" * 40, "\n".join(lines))
 
     def markdown(self):
-        """``egress-review.md``: the table, then each group's rules (``-`` went, ``+`` restored)."""
+        """``egress-review.md``: the table, then each group's rules (``-`` went, ``+`` added or restored)."""
         out = ["# Egress review", ""]
         if any(task.get("check_mode") for task in self.tasks):
-            out += ["Check mode: the rules under WENT would go; nothing was changed.", ""]
+            out += ["Check mode: the rules under WENT would go and those under ADDED would come; nothing was changed.", ""]
         out.append("| task | " + " | ".join(heading.lower() for heading in HEADINGS) + " |")
         out.append("|---" * (len(HEADINGS) + 1) + "|")
         for row in self.rows:

@@ -72,7 +72,7 @@ def test_a_restore_across_regions_runs_them_side_by_side_paced_and_journaled(ans
     with open(result_file) as handle:
         (_lockdown, undone) = [task["result"] for task in json.load(handle)]
     assert undone["totals"] == {"groups": 24, "changed_groups": 24, "restored_rules": 24, "already_present": 0,
-                                "failed_rules": 0, "failed_groups": 0}
+                                "failed_rules": 0, "revoked_rules": 0, "failed_groups": 0}
     assert protocols(endpoint, fleets) == before
 
     adds = [(when, region, throttled) for when, action, region, throttled in proxy.timeline

@@ -150,11 +150,12 @@ def test_review_in_check_mode_then_for_real_and_the_report_undoes_the_run(ansibl
     assert report["check_mode"] is True
     assert sorted(group["group_id"] for group in report["groups"]) == sorted(group_ids)
     a_web = hosts["prod-a"]["group_id"]
-    # HOST ACCOUNT REGION GROUP WENT STAYS INTERFACES STATUS...
-    assert rows(table, a_web)[0][:7] == ["prod-a", "-", "us-east-1", a_web, "1", "6", "1"]
+    # HOST ACCOUNT REGION GROUP WENT ADDED STAYS INTERFACES STATUS...
+    assert rows(table, a_web)[0][:8] == ["prod-a", "-", "us-east-1", a_web, "1", "0", "6", "1"]
     assert "would revoke (check mode)" in " ".join(rows(table, a_web)[0])
     for fleet_group in hosts["prod-b"]["fleet"]:
-        assert rows(table, fleet_group)[0][:7] == ["prod-b", "123456789012", "us-east-1", fleet_group, "1", "1", "0"]
+        assert rows(table, fleet_group)[0][:8] == ["prod-b", "123456789012", "us-east-1", fleet_group, "1", "0", "1",
+                                                   "0"]
     guards = [line for line in table.splitlines() if "guard: " in line]
     assert len(guards) == 2 and all("max_revoked_rules=1" in line for line in guards)
     assert "Check mode" in markdown
@@ -167,7 +168,7 @@ def test_review_in_check_mode_then_for_real_and_the_report_undoes_the_run(ansibl
             "tcp-25-0.0.0.0/0"]
         assert all(after[group_id] == ["tcp-443-10.0.0.0/8|None"] for group_id in ids["fleet"])
         web_rows = rows(table, ids["group_id"])
-        assert web_rows[0][4:6] == ["1", "6"] and web_rows[0][-1] == "revoked"
+        assert web_rows[0][4:7] == ["1", "0", "6"] and web_rows[0][-1] == "revoked"
     assert report["check_mode"] is False
     went = dict((group["group_id"], group["revoked_rules"]) for group in report["groups"] if group["changed"])
     assert sorted(went) == sorted(group_ids)

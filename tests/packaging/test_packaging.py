@@ -136,9 +136,16 @@ def doc_playbooks(destination):
         recipes = re.findall(r"```yaml\n(.*?)```", handle.read(), re.S)
     assert recipes, "docs/guide.md has YAML recipes"
     for index, recipe in enumerate(recipes):
-        if read_plays(recipe) is not None:
+        content = read_plays(recipe)
+        if content is not None and all(isinstance(play, dict) and ("hosts" in play or "import_playbook" in play)
+                                       for play in content):
             plays.append(recipe.strip("\n"))
-            count += len(read_plays(recipe))
+            count += len(content)
+        elif content is not None:
+            # Tasks, as a recipe shows one or two of them: linted as the tasks of a play.
+            plays.append("- name: Tasks of recipe %d\n  hosts: localhost\n  gather_facts: false\n  tasks:\n%s"
+                         % (index, textwrap.indent(recipe.strip("\n"), "    ")))
+            count += 1
         else:
             paths.append(os.path.join(destination, "guide-recipe-%d.yml" % index))
             with open(paths[-1], "w") as handle:

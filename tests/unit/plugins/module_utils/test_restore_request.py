@@ -332,17 +332,27 @@ def test_a_journal_that_cannot_be_read_is_refused_naming_from_journal(tmp_path):
         "from_journal '%s' is not a journal of netguard.aws (no line of format netguard.aws/journal/1)" % other)
 
 
-def test_rules_a_journal_says_were_added_are_not_restored_again(tmp_path):
-    # The restore module journals its own writes (action authorize): only revokes are undone.
+def test_rules_a_replace_added_are_removed_by_id_and_a_restore_run_s_own_writes_are_not_undone(tmp_path):
+    restore_run = dict(run("run-r"), module="netguard.aws.ec2_security_group_egress_restore")
     path = journal_lines(
-        tmp_path / "journal.jsonl", run("run-a"),
+        tmp_path / "journal.jsonl", run("run-a"), restore_run,
         intent("run-a", 1, action="authorize", rule_ids=[]),
         {"type": "outcome", "run": "run-a", "entry": 1, "status": "authorized",
          "authorized_rule_ids": ["sgr-00000000000000009"]},
         intent("run-a", 2, OTHER, action="authorize", rule_ids=[]),
-        intent("run-a", 3, action="revoke"), outcome("run-a", 3, "revoked", ["sgr-00000000000000001"]))
-    assert shown(parse_restore_request({"from_journal": path})) == (
-        True, [(GROUP, "us-east-1", "123456789012", [HTTPS_SHOWN])], [])
+        intent("run-a", 3, action="revoke"), outcome("run-a", 3, "revoked", ["sgr-00000000000000001"]),
+        intent("run-r", 1, OTHER, action="authorize", rule_ids=[]),
+        {"type": "outcome", "run": "run-r", "entry": 1, "status": "authorized",
+         "authorized_rule_ids": ["sgr-00000000000000007"]},
+        intent("run-r", 2, OTHER, action="revoke"), outcome("run-r", 2, "revoked", ["sgr-00000000000000002"]))
+    request, warnings = parse_restore_request({"from_journal": path})
+    assert shown((request, warnings))[1] == [(GROUP, "us-east-1", "123456789012", [HTTPS_SHOWN])]
+    assert [(group.group_id, group.removals) for group in request.target.located] == [
+        (GROUP, ("sgr-00000000000000009",))]
+    # Entry 2 has no outcome: the run stopped while adding, so which rules came is not known.
+    assert warnings == ["journal entry 2 of run run-a: the run stopped while adding sgr-00000000000000001  tcp 443  -> "
+                        '10.0.0.0/16  "web", sgr-00000000000000002  udp 53  -> 2001:db8::/32 to %s, so whether they '
+                        "were added and their IDs are not known: they are not removed; check the group" % OTHER]
 
 
 def restore_params(**args):

@@ -75,6 +75,7 @@ def test_one_group_revoked_is_that_group_s_entry_at_the_top_with_its_diff():
         "changed": True, "group_id": GROUP, "region": "eu-west-3", "owner_id": OWNER,
         "revoked_rules": [ANYWHERE_SUMMARY], "revoked_ip_permissions": [ANYWHERE_PERMISSION], "unmatched": [],
         "unknown_ip_permissions": [{"IpProtocol": "udp"}], "egress_rules": [WEB_SUMMARY], "kept": [],
+        "authorized_rules": [], "already_present": [],
         "warnings": ["early", "late"], "check_mode": False,
         "diff": {"before_header": "%s egress rules" % GROUP, "after_header": "%s egress rules" % GROUP,
                  "before": 'sgr-0000000000000000a  tcp 443  -> 10.0.0.0/16  "web"\n'
@@ -126,11 +127,12 @@ def test_bulk_lists_each_group_with_totals_and_fails_naming_the_groups_that_fail
                                 "%s: access denied; sg-0bbbbbbbbbbbbbbbb: the group is gone" % OTHER_GROUP)
     result = raised.value.details
     assert result["changed"] is True and result["check_mode"] is True and result["warnings"] == []
-    assert result["totals"] == {"groups": 3, "changed_groups": 1, "revoked_rules": 1, "failed_groups": 2}
+    assert result["totals"] == {"groups": 3, "changed_groups": 1, "revoked_rules": 1, "authorized_rules": 0,
+                                "failed_groups": 2}
     assert result["groups"][1] == {
         "group_id": OTHER_GROUP, "group_name": "app", "vpc_id": VPC, "region": "eu-west-3", "owner_id": OWNER,
         "changed": False, "failed": True, "msg": "access denied", "revoked_rules": [], "revoked_ip_permissions": [],
-        "unmatched": [], "kept": []}
+        "authorized_rules": [], "unmatched": [], "kept": []}
     assert result["groups"][0]["group_name"] == "app" and result["groups"][0]["vpc_id"] == VPC
     assert [entry["before_header"] for entry in result["diff"]] == ["%s egress rules" % GROUP]
 
@@ -138,7 +140,7 @@ def test_bulk_lists_each_group_with_totals_and_fails_naming_the_groups_that_fail
 def test_bulk_without_a_change_has_no_diff_entries_and_passes():
     result = task_result(request(bulk=True), [GroupOutcome(planned())], [], False, True)
     assert result["changed"] is False and result["diff"] == []
-    assert result["totals"] == {"groups": 1, "changed_groups": 0, "revoked_rules": 0, "failed_groups": 0}
+    assert result["totals"] == {"groups": 1, "changed_groups": 0, "revoked_rules": 0, "authorized_rules": 0, "failed_groups": 0}
 
 
 def test_bulk_over_regions_reports_them_and_fails_with_both_messages():
@@ -184,7 +186,7 @@ def test_one_group_that_could_not_be_restored_fails_with_its_entry_but_not_its_o
     assert raised.value.msg == "access denied"
     assert raised.value.details == {"changed": False, "group_id": GROUP, "region": "eu-west-3", "owner_id": OWNER,
                                     "restored_rules": [], "already_present": [], "failed_rules": [],
-                                    "warnings": ["early"]}
+                                    "revoked_rules": [], "warnings": ["early"]}
 
 
 def test_a_bulk_restore_totals_what_came_back_and_names_the_groups_it_could_not_finish():
@@ -199,11 +201,11 @@ def test_a_bulk_restore_totals_what_came_back_and_names_the_groups_it_could_not_
         "were restored): (new)  tcp 25  -> 0.0.0.0/0: no; access denied" % OTHER_GROUP)
     result = raised.value.details
     assert result["totals"] == {"groups": 3, "changed_groups": 0, "restored_rules": 0, "already_present": 1,
-                                "failed_rules": 1, "failed_groups": 1}
+                                "failed_rules": 1, "revoked_rules": 0, "failed_groups": 1}
     assert "check_mode" not in result
     assert result["groups"][2] == {"group_id": OTHER_GROUP, "region": "eu-west-3", "owner_id": OWNER,
                                    "changed": False, "failed": True, "msg": "access denied", "restored_rules": [],
-                                   "already_present": [], "failed_rules": []}
+                                   "already_present": [], "failed_rules": [], "revoked_rules": []}
 
 
 def test_a_listing_shows_the_taken_rules_of_each_group_and_leaves_out_groups_with_none():

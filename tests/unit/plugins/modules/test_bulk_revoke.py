@@ -40,7 +40,7 @@ def test_bulk_removes_the_rule_from_every_selected_group_in_one_describe_pass(ec
     assert result["changed"] is True
     # The VPC's default group has an allow-all rule too.
     assert result["totals"] == {"groups": FULL_FLEET + 1, "changed_groups": FULL_FLEET + 1,
-                                "revoked_rules": FULL_FLEET + 1, "failed_groups": 0}
+                                "revoked_rules": FULL_FLEET + 1, "authorized_rules": 0, "failed_groups": 0}
     after = egress_rules_by_group(ec2)
     assert all([rule["IpProtocol"] for rule in after.get(group_id, {}).values()] == ["tcp"] for group_id in group_ids), \
         "the allow-all rule went, the HTTPS rule stays"
@@ -142,7 +142,7 @@ def test_one_failing_group_does_not_stop_the_others(ec2, fleet, monkeypatch, api
     assert result["failed"] is True and result["changed"] is True
     assert result["msg"].startswith("could not revoke from 1 of 12 security groups (the others were handled): "
                                     "%s: access denied: ec2:RevokeSecurityGroupEgress on %s" % (denied, denied))
-    assert result["totals"] == {"groups": 12, "changed_groups": 11, "revoked_rules": 11, "failed_groups": 1}
+    assert result["totals"] == {"groups": 12, "changed_groups": 11, "revoked_rules": 11, "authorized_rules": 0, "failed_groups": 1}
     failed = [group for group in result["groups"] if group.get("failed")]
     assert [group["group_id"] for group in failed] == [denied] and "access denied" in failed[0]["msg"]
     assert allow_all_rules(ec2, denied)

@@ -60,7 +60,7 @@ def test_bulk_in_three_regions_revokes_in_each_and_names_the_region_of_each_grou
 
     assert result["changed"] is True
     assert result["regions"] == REGIONS and result["failed_regions"] == [] and result["skipped_regions"] == []
-    assert result["totals"] == {"groups": 15, "changed_groups": 15, "revoked_rules": 15, "failed_groups": 0}
+    assert result["totals"] == {"groups": 15, "changed_groups": 15, "revoked_rules": 15, "authorized_rules": 0, "failed_groups": 0}
     assert all(allow_all(region, group_id) == [] for region, group_ids in fleets.items() for group_id in group_ids)
     assert sorted((group["region"], group["group_id"]) for group in result["groups"]) == sorted(
         (region, group_id) for region, group_ids in fleets.items() for group_id in group_ids)

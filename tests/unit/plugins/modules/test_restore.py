@@ -115,7 +115,7 @@ def test_bulk_result_and_the_report_json_restore_every_group(ec2, vpc, run_modul
     result = restore(run_module, revoked=json.dumps(revoked))
 
     assert result["totals"] == {"groups": 3, "changed_groups": 3, "restored_rules": 3, "already_present": 0,
-                                "failed_rules": 0, "failed_groups": 0}
+                                "failed_rules": 0, "revoked_rules": 0, "failed_groups": 0}
     assert dict((group_id, identities(ec2, group_id)) for group_id in group_ids) == before
     assert [name for name, _params in api_calls].count(DESCRIBE) == 1, "one describe for up to 200 groups"
 

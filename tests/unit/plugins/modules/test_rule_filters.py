@@ -151,7 +151,8 @@ def test_a_fleet_of_200_groups_keeps_the_bulk_call_counts(ec2, api_calls, run_mo
     vpc_id, group_ids = seed_fleet(ec2, 200, tags={"env": "prod"})
     result = run_module(filters={"tag:env": "prod"}, rule_filters={"destination_covers": ["0.0.0.0/0", "::/0"]},
                         keep=[{"protocol": "tcp", "allows_port": 443}])
-    assert result["totals"] == {"groups": 200, "changed_groups": 200, "revoked_rules": 200, "failed_groups": 0}
+    assert result["totals"] == {"groups": 200, "changed_groups": 200, "revoked_rules": 200, "authorized_rules": 0,
+                                "failed_groups": 0}
     after = egress_rules_by_group(ec2)
     assert all(set(label_of(rule) for rule in after.get(group_id, {}).values()) == {"tcp-443-10.0.0.0/8"}
                for group_id in group_ids)
