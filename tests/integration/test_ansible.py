@@ -59,8 +59,9 @@ VERBOSE_GROUPS = ("no_log",)
 # the other groups run in-process. Input that fails validation (bad_input) is the parsers' and the argument spec's:
 # every case of tests/reliability/corpus.py fails on each path's own code, and cases of every module and kind of
 # check fail through ansible-playbook on each path (test_hostile_input.py). The module path also runs the restore
-# module in test_review.py and test_restore_writes.py, bulk mode and regions in check mode
-# (tests/reliability/test_check_mode.py) and under faults, and every module's main on every input in tests/unit.
+# module in test_review.py and test_restore_writes.py, bulk mode in check mode (test_review.py), regions
+# (test_restore_writes.py, test_accounts.py), bulk mode under faults and at scale (tests/reliability), and every
+# module's main on every input in tests/unit.
 ON_BOTH_PATHS = ("connection_settings", "no_log", "single_group")
 # What a check of a target's outcome gets: the client, every rule of the region by group before the run, the
 # output, the run's directory and the endpoint.
@@ -243,8 +244,8 @@ def test_every_target_is_run():
 
 def test_default_group_lockdown_across_vpcs(ansible, work_dir, endpoint):
     # In-process: what it shows is the selection of bulk mode (filters, keep), the same below each path's
-    # validation (ON_BOTH_PATHS); bulk mode goes through the module in check mode, under faults and at scale
-    # (tests/reliability).
+    # validation (ON_BOTH_PATHS); bulk mode goes through the module in check mode (test_review.py), under faults and
+    # at scale (tests/reliability).
     seeded = {}
 
     def app_rules(ec2, ids):
