@@ -15,7 +15,7 @@ ANSIBLE_CORE = $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("$(
 # process of the tests would compile each module it imports again. Left out: the large packages that come with the
 # tools' dependencies and that no test process imports (or one, which compiles only what it imports), and moto's
 # services other than those its EC2 and STS endpoints load.
-COLD := /(sympy|networkx|mpmath|pip|setuptools|pkg_resources|sphinx|sphinxcontrib|babel|docutils|cfnlint|pygments/lexers|pyarrow|moto/(?!(core|ec2|iam|sts|s3|logs|events|cloudwatch|moto_api|moto_server|utilities)/)[^/]+)/
+COLD := /(sympy|networkx|mpmath|pip|setuptools|pkg_resources|sphinx|sphinxcontrib|babel|docutils|cfnlint|pygments/lexers|pyarrow|moto/(?!(core|ec2|ecs|iam|sts|s3|logs|events|cloudwatch|moto_api|moto_server|utilities)/)[^/]+)/
 $(READY): requirements.txt requirements-test.txt requirements-dev.txt $(MATRIX)
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11 or newer is needed; this is %d.%d (set PYTHON=...)" % v[:2])'
 	$(PYTHON) -m venv $(VENV)

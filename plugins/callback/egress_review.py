@@ -11,7 +11,8 @@ description:
   - Collects the result of every M(netguard.aws.ec2_security_group_egress_revoke) and
     M(netguard.aws.ec2_security_group_egress_restore) task of the run, on every host, and at the end prints one
     table with a row per group and task (account, region, group, the rules that went or would go in check mode, the
-    rules that stay, the network interfaces behind the group when the task had O(netguard.aws.ec2_security_group_egress_revoke#module:impact),
+    rules that stay, under USERS how many network interfaces, launch templates and ECS services use the group when the
+    task had O(netguard.aws.ec2_security_group_egress_revoke#module:impact),
     and a guard or failure).
   - With O(dir), it also writes C(egress-review.md) there (the table, and for each group its rules, one line each,
     V(-) for those that went) and C(egress-review.json), whose C(groups) are in the shape that

@@ -52,11 +52,19 @@ ENABLED_OPT_IN_STATUSES = ("opt-in-not-required", "opted-in")
 STALE_PAGE_SIZE = 255
 # EC2 refuses more values than this in one filter.
 FILTER_VALUES_PER_CALL = 200
+# DescribeLaunchTemplateVersions takes at most 200 results a page.
+LAUNCH_TEMPLATE_PAGE_SIZE = 200
+# The launch template versions an instance would be started from: the template's default and its latest.
+LAUNCH_TEMPLATE_VERSIONS = ("$Default", "$Latest")
+# ECS's DescribeServices takes at most 10 services a call; ListClusters and ListServices 100 a page.
+ECS_SERVICES_PER_CALL = 10
+ECS_PAGE_SIZE = 100
 
 # Every EC2 operation Ec2Api calls: a lean model (plugin_utils/lean_model.py) has these alone.
-OPERATIONS = ("AuthorizeSecurityGroupEgress", "DescribeFlowLogs", "DescribeNetworkInterfaces", "DescribeRegions",
-              "DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeStaleSecurityGroups",
-              "GetManagedPrefixListEntries", "RevokeSecurityGroupEgress")
+OPERATIONS = ("AuthorizeSecurityGroupEgress", "DescribeFlowLogs", "DescribeLaunchTemplateVersions",
+              "DescribeManagedPrefixLists", "DescribeNetworkInterfaces", "DescribeRegions", "DescribeSecurityGroupRules",
+              "DescribeSecurityGroups", "DescribeStaleSecurityGroups", "GetManagedPrefixListEntries",
+              "RevokeSecurityGroupEgress")
 # The calls that change a group: paced by revoke_rate, and never sent once the run stopped.
 WRITE_OPERATIONS = ("AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress")
 
@@ -105,7 +113,7 @@ class Ec2Clients:
                 self._session.set_config_variable("profile", connection.profile)
             self._config = _client_config(self._session, connection.aws_config, write_rate is not None)
             # The connection's region may come from the environment or the profile: its client knows.
-            default = Ec2Api(self._client(connection.region))
+            default = self._new_api(connection.region)
         self.default_region = default.region
         self._apis[default.region] = default
 
@@ -115,19 +123,27 @@ class Ec2Clients:
         with self._lock:
             if region not in self._apis:
                 with _client_errors(self.connection):
-                    self._apis[region] = Ec2Api(self._client(region))
+                    self._apis[region] = self._new_api(region)
             return self._apis[region]
 
-    def _client(self, region):
-        connection = self.connection
-        verify = False if not connection.validate_certs else connection.aws_ca_bundle or None
-        client = self._session.create_client(
-            "ec2", region_name=region, endpoint_url=connection.endpoint_url, verify=verify,
-            aws_access_key_id=connection.access_key, aws_secret_access_key=connection.secret_key,
-            aws_session_token=connection.session_token, config=self._config)
+    def _new_api(self, region):
+        client = self._client("ec2", region)
         pacer = Pacer(self.write_rate) if self.write_rate is not None else None
         _watch_writes(client, pacer, self.lifeline)
-        return client
+        return Ec2Api(client, lambda: self._ecs_client(client.meta.region_name))
+
+    def _ecs_client(self, region):
+        with self._lock, _client_errors(self.connection):
+            return self._client("ecs", region)
+
+    def _client(self, service, region):
+        """A client of ``service`` with the connection's endpoint, credentials, CA bundle and retries."""
+        connection = self.connection
+        verify = False if not connection.validate_certs else connection.aws_ca_bundle or None
+        return self._session.create_client(
+            service, region_name=region, endpoint_url=connection.endpoint_url, verify=verify,
+            aws_access_key_id=connection.access_key, aws_secret_access_key=connection.secret_key,
+            aws_session_token=connection.session_token, config=self._config)
 
 
 @contextmanager
@@ -245,6 +261,10 @@ def _dry_run_denied(action, group_id, code, tagged=False):
                             "IAM policy (%s)" % (action, group_id, grant, code), error_code=code)
 
 
+def _include_managed(params, **_kwargs):
+    params["body"]["IncludeManagedResources"] = "true"
+
+
 def error_code(error):
     return error.response.get("Error", {}).get("Code", "")
 
@@ -283,11 +303,14 @@ class RuleRefused(Exception):
 
 
 class Ec2Api:
-    """The EC2 calls of this collection in one region, with paging and error translation."""
+    """The EC2 calls of this collection in one region, with paging and error translation; ``make_ecs_client``: makes
+    the region's ECS client, when the first ECS call needs it."""
 
-    def __init__(self, client):
+    def __init__(self, client, make_ecs_client=None):
         self.client = client
         self.region = client.meta.region_name
+        self._make_ecs_client = make_ecs_client
+        self._ecs = None
 
     def security_group_rules(self, group_ids=None):
         """Every rule (ingress and egress) of the groups, or of the whole region when ``group_ids`` is None.
@@ -317,9 +340,56 @@ class Ec2Api:
         return items
 
     def network_interfaces(self, group_ids):
-        """The network interfaces that use any of the groups: 200 groups a call, 1,000 interfaces a page."""
+        """The network interfaces that use any of the groups, those of managed resources included: 200 groups a call,
+        1,000 interfaces a page."""
         return self._listed("describe_network_interfaces", "NetworkInterfaces", "ec2:DescribeNetworkInterfaces",
-                            [], group_ids)
+                            [], group_ids, self._managed_included("DescribeNetworkInterfaces"))
+
+    def launch_template_versions(self):
+        """The default and the latest version of every launch template of the region, managed ones included, in one
+        paginated call (200 versions a page): what an instance started from a template would use."""
+        paginator = self.client.get_paginator("describe_launch_template_versions")
+        with aws_errors("ec2:DescribeLaunchTemplateVersions"):
+            return paginator.paginate(Versions=list(LAUNCH_TEMPLATE_VERSIONS),
+                                      PaginationConfig={"PageSize": LAUNCH_TEMPLATE_PAGE_SIZE},
+                                      **self._managed_included("DescribeLaunchTemplateVersions")) \
+                .build_full_result().get("LaunchTemplateVersions", [])
+
+    def ecs_services(self):
+        """Every ECS service of the region, as ``DescribeServices`` gives it: its clusters (``ListClusters``), their
+        services (``ListServices``, per cluster), described 10 a call."""
+        client = self.ecs_client
+        services = []
+        with aws_errors("ecs:ListClusters"):
+            clusters = client.get_paginator("list_clusters").paginate(
+                PaginationConfig={"PageSize": ECS_PAGE_SIZE}).build_full_result().get("clusterArns", [])
+        for cluster in clusters:
+            with aws_errors("ecs:ListServices", cluster):
+                arns = client.get_paginator("list_services").paginate(
+                    cluster=cluster, PaginationConfig={"PageSize": ECS_PAGE_SIZE}).build_full_result().get(
+                    "serviceArns", [])
+            for start in range(0, len(arns), ECS_SERVICES_PER_CALL):
+                with aws_errors("ecs:DescribeServices", cluster):
+                    services.extend(client.describe_services(
+                        cluster=cluster, services=arns[start:start + ECS_SERVICES_PER_CALL]).get("services", []))
+        return services
+
+    def _managed_included(self, operation):
+        """The arguments that make ``operation`` return the resources AWS services manage too, which an account can
+        hide (``ModifyManagedResourceVisibility``). A botocore whose model predates ``IncludeManagedResources`` cannot
+        take it as an argument: it then goes into the request as EC2 reads it."""
+        if "IncludeManagedResources" in self.client.meta.service_model.operation_model(operation).input_shape.members:
+            return {"IncludeManagedResources": True}
+        self.client.meta.events.register_first("before-call.ec2.%s" % operation, _include_managed,
+                                               unique_id="netguard-include-managed-%s" % operation)
+        return {}
+
+    @property
+    def ecs_client(self):
+        """The region's ECS client, made on first use."""
+        if self._ecs is None:
+            self._ecs = self._make_ecs_client()
+        return self._ecs
 
     def flow_logs(self, resource_ids):
         """The flow logs of these interfaces, subnets and VPCs: 200 resources a call, 1,000 flow logs a page."""
@@ -333,6 +403,12 @@ class Ec2Api:
                                                 PaginationConfig={"PageSize": PAGE_SIZE})
                              .build_full_result().get("FlowLogs", []))
         return items
+
+    def managed_prefix_lists(self):
+        """Every managed prefix list the account sees in the region (AWS-managed, its own, shared with it)."""
+        paginator = self.client.get_paginator("describe_managed_prefix_lists")
+        with aws_errors("ec2:DescribeManagedPrefixLists"):
+            return paginator.paginate(PaginationConfig={"PageSize": 100}).build_full_result().get("PrefixLists", [])
 
     def prefix_list_entries(self, prefix_list_id):
         """The CIDR blocks of a managed prefix list (its current version)."""
@@ -349,7 +425,7 @@ class Ec2Api:
         return sorted(region["RegionName"] for region in regions
                       if region.get("OptInStatus", "opt-in-not-required") in ENABLED_OPT_IN_STATUSES)
 
-    def _listed(self, operation, result_key, action, filters, group_ids):
+    def _listed(self, operation, result_key, action, filters, group_ids, arguments=None):
         if group_ids is None:
             filter_sets = [filters]
         else:
@@ -359,11 +435,11 @@ class Ec2Api:
         items = []
         paginator = self.client.get_paginator(operation)
         for filter_set in filter_sets:
-            arguments = {"PaginationConfig": {"PageSize": PAGE_SIZE}}
+            call = dict(arguments or {}, PaginationConfig={"PageSize": PAGE_SIZE})
             if filter_set:
-                arguments["Filters"] = filter_set
+                call["Filters"] = filter_set
             with aws_errors(action, _groups_text(group_ids)):
-                items.extend(paginator.paginate(**arguments).build_full_result().get(result_key, []))
+                items.extend(paginator.paginate(**call).build_full_result().get(result_key, []))
         return items
 
     def revoke_egress(self, group_id, rule_ids, dry_run=False):

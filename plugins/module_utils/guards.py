@@ -11,9 +11,10 @@ from ansible_collections.netguard.aws.plugins.module_utils.impact import refuse_
 
 def check_guards(plans, guards):
     """Refuse to revoke more rules than ``max_revoked_rules`` allows over every plan of every region, or, with
-    ``require_unused``, from a group that network interfaces use."""
+    ``require_unused``, from a group that network interfaces, launch templates or ECS services use."""
     if guards.require_unused:
-        refuse_used(dict((plan.group["GroupId"], plan.affected) for plan in plans if plan.affected is not None))
+        refuse_used(dict((plan.group["GroupId"], plan.affected) for plan in plans if plan.affected is not None),
+                    dict((plan.group["GroupId"], plan.users) for plan in plans if plan.users is not None))
     if guards.max_revoked_rules is None:
         return
     count = sum(len(plan.remove) for plan in plans)

@@ -24,7 +24,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.formatting import cou
 from ansible_collections.netguard.aws.plugins.module_utils.guards import check_guards
 from ansible_collections.netguard.aws.plugins.module_utils.journal import open_journal
 from ansible_collections.netguard.aws.plugins.module_utils.plan import plan_group
-from ansible_collections.netguard.aws.plugins.module_utils.reading import read, with_affected_interfaces
+from ansible_collections.netguard.aws.plugins.module_utils.reading import read, with_affected
 from ansible_collections.netguard.aws.plugins.module_utils.replace_guard import refused_replacements
 from ansible_collections.netguard.aws.plugins.module_utils.request import ALL_REGIONS
 from ansible_collections.netguard.aws.plugins.module_utils.results import task_result
@@ -32,6 +32,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.selector import group
 from ansible_collections.netguard.aws.plugins.module_utils.targets import (
     TargetGroup,
     check_found,
+    excluding,
     missing_group,
     target_groups,
 )
@@ -41,9 +42,9 @@ from ansible_collections.netguard.aws.plugins.module_utils.writer import GroupOu
 # More regions than this wait for a free slot; each region runs its own groups concurrently too.
 PARALLEL_REGIONS = 16
 
-RegionPlans = namedtuple("RegionPlans", ["plans", "missing", "groups", "warnings"])
+RegionPlans = namedtuple("RegionPlans", ["plans", "missing", "groups", "warnings", "excluded"])
 RegionPlans.__doc__ = """A region's plans in the order of its groups, the IDs of those that do not exist, the target
-groups and the region's warnings."""
+groups, the region's warnings and the groups ``exclude_filters`` left out (``TargetGroup``s)."""
 
 
 def run(request, clients, check_mode=False, diff=False, lifeline=None):
@@ -115,7 +116,10 @@ def _run(request, clients, check_mode, diff, journal, lifeline):
                 outcomes.append(next(done))
     _stop_if_stopped(outcomes, journal, lifeline)
     warnings = [warning for region in planned.values() for warning in region.warnings]
-    return task_result(request, outcomes, warnings, check_mode, diff, regions.report())
+    excluded = None
+    if not (target.group_ids or target.group_name or target.located):
+        excluded = [(region, group.group) for region in planned for group in planned[region].excluded]
+    return task_result(request, outcomes, warnings, check_mode, diff, regions.report(), excluded)
 
 
 def plan_region(api, request, alone, logs=None):
@@ -133,6 +137,9 @@ def plan_region(api, request, alone, logs=None):
         check_found(target, [group.group for group in groups if group.exists is not False], api.region)
     if listing:
         groups = [group for group in groups if group.exists]
+    selected = groups
+    # Left out before the read: neither the plans nor the guards nor the totals see them.
+    groups, excluded = excluding(api, groups, target.exclude_filters)
     whole_region = not (target.group_ids or target.group_name or target.filters or target.located)
     snapshot = read(api, groups, selector, whole_region)
     missing = set(group.group["GroupId"] for group in snapshot.groups if group.exists is False)
@@ -155,7 +162,7 @@ def plan_region(api, request, alone, logs=None):
         if analysis is not None and selector is not None and needs_traffic(selector):
             unused = analysis.unused_rule_ids(group_id, [rule.rule_id for rule in snapshot.described[group_id]])
         plans.append(plan_group(group, api.region, snapshot.described[group_id], change, snapshot.ids_by_name,
-                                snapshot.stale_groups, unused))
+                                snapshot.stale_groups, unused, snapshot.destinations))
     if analysis is not None:
         plans = with_traffic(plans, analysis, listing)
         if change.replace is not None and change.replace.observed is not None:
@@ -163,12 +170,12 @@ def plan_region(api, request, alone, logs=None):
 
             plans = with_observed(plans, analysis)
     if request.guards.impact:
-        changing = with_affected_interfaces(api, [plan for plan in plans if plan.group["GroupId"] not in missing])
+        changing = with_affected(api, [plan for plan in plans if plan.group["GroupId"] not in missing])
         assessed = dict((plan.group["GroupId"], plan) for plan in changing)
         plans = [assessed.get(plan.group["GroupId"], plan) for plan in plans]
-    if target.filters is not None and change.removes and not groups:
+    if target.filters is not None and change.removes and not selected:
         warnings.append("filters matched no security group in %s" % api.region)
-    return RegionPlans(plans, missing, groups, warnings)
+    return RegionPlans(plans, missing, groups, warnings, excluded)
 
 
 def _stop_if_stopped(outcomes, journal, lifeline):

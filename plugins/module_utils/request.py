@@ -68,11 +68,14 @@ LocatedGroup = namedtuple("LocatedGroup", ["region", "group_id", "owner_id", "ad
 LocatedGroup.__doc__ = """A group named with its region (None: the connection's), what to add to it (``RestoreRule``s)
 and the IDs of its rules to remove (those a replace added)."""
 
-Target = namedtuple("Target", ["group_ids", "group_name", "vpc_id", "filters", "regions", "located", "bulk"],
-                    defaults=(None, None, None, None, None, (), True))
+Target = namedtuple("Target", ["group_ids", "group_name", "vpc_id", "filters", "regions", "located", "bulk",
+                               "exclude_filters"],
+                    defaults=(None, None, None, None, None, (), True, None))
 Target.__doc__ = """Which groups: by IDs, by name (in ``vpc_id``), by ``DescribeSecurityGroups`` filters, each with
 its region (``located``), or, with none of them, every group of the region. ``regions``: None (the connection's
-region), ``ALL_REGIONS`` or region names. ``bulk``: the result lists groups (else it is one group's)."""
+region), ``ALL_REGIONS`` or region names. ``bulk``: the result lists groups (else it is one group's).
+``exclude_filters``: ``DescribeSecurityGroups`` filters whose groups are left out of a selection by filters or of
+the whole region (None: none are)."""
 
 Change = namedtuple("Change", ["selector", "additions", "removes", "replace"], defaults=(None, (), True, None))
 Change.__doc__ = """What the task does to each group: remove the egress rules ``selector`` selects (None: none), or
@@ -133,6 +136,11 @@ def filters_argument_spec():
     parser's errors quote a wrong value as written ("filters 'everything'"), which Ansible's conversion to a dictionary
     would not."""
     return dict(type="raw")
+
+
+def exclude_filters_argument_spec():
+    """The ``exclude_filters`` option, raw as ``filters`` is, for the same reasons."""
+    return filters_argument_spec()
 
 
 def regions_argument_spec():
@@ -239,7 +247,8 @@ def parse_revoke_request(params):
     if revoke_all:
         choices.append(EVERY_RULE)
     target = Target(group_ids=None if group_id is None else (group_id,), group_name=name, vpc_id=vpc_id,
-                    filters=filters, regions=parse_regions(params.get("regions")), bulk=filters is not None)
+                    filters=filters, regions=parse_regions(params.get("regions")), bulk=filters is not None,
+                    exclude_filters=parse_exclude_filters(params))
     selector = Selector(tuple(choices), keep)
     traffic = _traffic(params, selector)
     if params.get("require_no_traffic") and traffic is None:
@@ -313,7 +322,8 @@ def parse_info_request(params):
                                            "would list every egress rule (leave rule_filters out for that)"))
     choice = Choice(tuple(predicates), None) if predicates else EVERY_RULE
     target = Target(group_ids=tuple(dict.fromkeys(group_ids)) or None, group_name=name, vpc_id=vpc_id,
-                    filters=filters, regions=parse_regions(params.get("regions")))
+                    filters=filters, regions=parse_regions(params.get("regions")),
+                    exclude_filters=parse_exclude_filters(params))
     selector = Selector((choice,))
     return Request(INFO_MODULE, connection, target, Change(selector, removes=False), Guards(), Execution(),
                    _traffic(params, selector)), warnings
@@ -342,14 +352,15 @@ def region_name(value, option):
     return value
 
 
-def describe_filters(filters, option="filters"):
+def describe_filters(filters, option="filters", example="{'vpc-id': 'vpc-0123abcd'}"):
     """A ``DescribeSecurityGroups`` filter dict (``{'tag:env': 'prod'}``) as the API's Name/Values list.
 
-    Also takes the dict as JSON or ``key=value`` text, as ad-hoc commands give it.
+    Also takes the dict as JSON or ``key=value`` text, as ad-hoc commands give it. ``example``: a dict the refusal of
+    a value that is no dict shows.
     """
     filter_list = []
     for name, values, where in named_items(filters, option, "dictionary of filter names and values, such as "
-                                           "{'vpc-id': 'vpc-0123abcd'}", "filter name"):
+                                           + example, "filter name"):
         values = values if isinstance(values, list) else [values]
         if not values:
             raise NetguardAwsError("%s is empty: give at least one value" % where)
@@ -363,6 +374,20 @@ def describe_filters(filters, option="filters"):
                 raise invalid(where, value, "is not a filter value: give a string or a list of strings")
         filter_list.append({"Name": name, "Values": texts})
     return filter_list
+
+
+def parse_exclude_filters(params):
+    """``exclude_filters`` as ``DescribeSecurityGroups`` filters, or None; an empty one, which EC2 would match to every
+    group, is refused. (The argument specs keep it away from ``group_id`` and ``group_name``, which name their groups.)"""
+    value = params.get("exclude_filters")
+    if value is None:
+        return None
+    example = "{'tag:netguard-exempt': 'true'}"
+    filters = describe_filters(value, "exclude_filters", example)
+    if not filters:
+        raise invalid("exclude_filters", value, "is empty, which would exclude every security group: give at least "
+                      "one filter, such as " + example)
+    return filters
 
 
 def _group_name_and_vpc(params):

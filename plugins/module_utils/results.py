@@ -26,14 +26,15 @@ from ansible_collections.netguard.aws.plugins.module_utils.traffic_guard import 
 from ansible_collections.netguard.aws.plugins.module_utils.writer import after, new_rule
 
 
-def task_result(request, outcomes, warnings, check_mode, diff, regions_report=None):
+def task_result(request, outcomes, warnings, check_mode, diff, regions_report=None, excluded=None):
     """The result of the task whose groups came out as ``outcomes``; raises, with the result, when it failed.
 
     ``regions_report``: with ``regions``, ``{regions, failed_regions, skipped_regions}`` and the message of the failed
-    regions (None when none failed).
+    regions (None when none failed). ``excluded``: for a selection by filters or of the whole region, ``(region,
+    group)`` of each group ``exclude_filters`` left out (the result's ``excluded``); None for groups named otherwise.
     """
     if request.module == INFO_MODULE:
-        return _listing(request, outcomes, warnings, regions_report)
+        return _listing(request, outcomes, warnings, regions_report, excluded)
     restore = request.module == RESTORE_MODULE
     entries = [(_restore_entry if restore else _revoke_entry)(outcome) for outcome in outcomes]
     warnings = list(warnings) + [warning for outcome in outcomes for warning in outcome.warnings]
@@ -44,6 +45,8 @@ def task_result(request, outcomes, warnings, check_mode, diff, regions_report=No
               "totals": _totals(restore, groups), "warnings": warnings}
     if not restore:
         result["check_mode"] = check_mode
+    if excluded is not None:
+        result["excluded"] = _excluded(excluded)
     if regions_report is not None:
         result.update(regions_report[0])
     if diff:
@@ -119,6 +122,8 @@ def _revoke_entry(outcome):
     })
     if plan.affected is not None and outcome.revoked:
         entry["affected_interfaces"] = plan.affected
+        if plan.users is not None:
+            entry["affected_users"] = plan.users
     entry.update(_traffic_keys(plan))
     return entry, None
 
@@ -168,7 +173,7 @@ def _diff(outcome):
     """``--diff``: the group's egress rules before and after, with what ``keep`` saved and who is behind it."""
     plan = outcome.plan
     notes = dict((rule.rule_id, "kept by keep[%d]" % item.index) for rule, item in plan.kept)
-    header_note = diff_note(plan.affected) if plan.affected is not None and outcome.revoked else None
+    header_note = diff_note(plan.affected, plan.users) if plan.affected is not None and outcome.revoked else None
     details = carried_lines(plan.traffic, [rule.rule_id for rule in outcome.revoked]) if plan.traffic else None
     return egress_diff(plan.group["GroupId"], plan.before, after(outcome), notes, header_note, details)
 
@@ -186,6 +191,13 @@ def _totals(restore, entries):
     return totals
 
 
+def _excluded(excluded):
+    """The groups ``exclude_filters`` left out, by region and ID: the same order whatever order the regions finished
+    in."""
+    return sorted(({"group_id": group["GroupId"], "group_name": group.get("GroupName"), "region": region}
+                   for region, group in excluded), key=lambda entry: (entry["region"], entry["group_id"]))
+
+
 def _listed_rule(rule, traffic):
     listed = dict(rule_summary(rule), display=display_line(rule))
     if traffic is not None:
@@ -193,7 +205,7 @@ def _listed_rule(rule, traffic):
     return listed
 
 
-def _listing(request, outcomes, warnings, regions_report):
+def _listing(request, outcomes, warnings, regions_report, excluded):
     """The info module's result: the listed groups, each with the egress rules the selector takes (a group none of
     whose rules passes a rule filter is left out)."""
     filtered = request.change.selector.choices != (EVERY_RULE,)
@@ -212,6 +224,8 @@ def _listing(request, outcomes, warnings, regions_report):
             entry["region"] = plan.region
         security_groups.append(entry)
     result = {"changed": False, "security_groups": security_groups, "warnings": list(warnings)}
+    if excluded is not None:
+        result["excluded"] = _excluded(excluded)
     if regions_report is not None:
         result.update(regions_report[0])
         if regions_report[1]:

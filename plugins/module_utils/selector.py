@@ -13,7 +13,8 @@ condition), and each entry of ``keep``. A ``Selector`` takes a rule when any of 
 
 Destination groups given by name are looked up once per task, for every VPC of the
 selected groups, and put in by ``for_vpc``; what else a predicate needs beyond the
-rule itself (which rules are stale) comes as ``Facts``.
+rule itself (which rules are stale, the names and entries of prefix lists, the tags of
+referenced groups) comes as ``Facts``.
 """
 
 import fnmatch
@@ -23,7 +24,9 @@ from collections import namedtuple
 from ansible.module_utils.common.validation import check_type_dict
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.netguard.aws.plugins.module_utils.addresses import is_public, is_wider, ports_within
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, invalid, quoted
+from ansible_collections.netguard.aws.plugins.module_utils.formatting import protocol_and_ports
 from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     ALL_PROTOCOLS,
     CIDR_IPV4,
@@ -40,21 +43,29 @@ from ansible_collections.netguard.aws.plugins.module_utils.rules import (
     port_key,
 )
 
-PREDICATE_NAMES = ("protocol", "allows_port", "destination_within", "destination_covers", "destination_group",
-                   "prefix_list_id", "description", "tags", "stale", "unused")
+PREDICATE_NAMES = ("protocol", "allows_port", "ports_within", "destination_within", "destination_covers", "public",
+                   "wider_than", "destination_group", "destination_group_tags", "prefix_list_id", "prefix_list_name",
+                   "description", "tags", "stale", "unused")
+# The predicates a prefix-list rule passes through its entries.
+_ADDRESS_PREDICATES = ("within", "covers", "public", "wider_than")
+_PREFIX_BOUNDS = {"ipv4": 32, "ipv6": 128}
 # VPC peering states in which a referenced group can no longer be reached.
 DEAD_PEERING_STATES = ("deleted", "deleting", "expired", "failed", "rejected")
 
 Predicate = namedtuple("Predicate", ["rule_id", "protocols", "port_range", "ports", "destinations", "group_owner",
-                                     "within", "covers", "description", "tags", "stale", "unused"],
-                       defaults=(None,) * 12)
+                                     "within", "covers", "description", "tags", "stale", "unused", "ports_within",
+                                     "public", "wider_than", "group_tags", "prefix_list_name"],
+                       defaults=(None,) * 17)
 Predicate.__doc__ = """Conditions on one rule, all of which must hold; None holds for any rule.
 
-``port_range``: the rule's canonical ports, exactly; ``ports``: ranges of which the rule lets one port through.
-``destinations``: sets of ``(destination_type, destination)``, each of which must hold the rule's destination.
-``group_owner``: the account of a referenced group. ``within`` and ``covers``: networks the rule's CIDR is inside of,
-or contains. ``description``: a shell pattern; ``tags``: ``(key, value or None)`` pairs; ``stale`` and ``unused``:
-True.
+``port_range``: the rule's canonical ports, exactly; ``ports``: ranges of which the rule lets one port through;
+``ports_within``: ranges that hold every port the rule allows. ``destinations``: sets of ``(destination_type,
+destination)``, each of which must hold the rule's destination. ``group_owner``: the account of a referenced group.
+``within`` and ``covers``: networks the rule's CIDR is inside of, or contains; ``public``: True; ``wider_than``:
+``{4: N, 6: M}``, prefix lengths the CIDR is shorter than. A prefix-list rule passes these through its entries:
+``within`` when every entry does, the others when one does; a list without entries passes none. ``group_tags``: ``(key, value or None)`` pairs the
+referenced group carries; ``prefix_list_name``: a shell pattern. ``description``: a shell pattern; ``tags``: ``(key,
+value or None)`` pairs; ``stale`` and ``unused``: True.
 """
 
 Choice = namedtuple("Choice", ["predicates", "reported"])
@@ -66,9 +77,16 @@ KeepItem.__doc__ = """One ``keep`` entry: a predicate (a rule ID is one), and th
 
 Selector = namedtuple("Selector", ["choices", "keep"], defaults=((),))
 
-Facts = namedtuple("Facts", ["stale_rule_ids", "unused_rule_ids"], defaults=(frozenset(), frozenset()))
+Facts = namedtuple("Facts", ["stale_rule_ids", "unused_rule_ids", "prefix_lists", "group_tags"],
+                   defaults=(frozenset(), frozenset(), {}, {}))
 Facts.__doc__ = """What predicates know of a group beyond its rules: the IDs of its stale rules, and of those that
-carried no observed flow (``traffic.py``; none where the evidence is incomplete)."""
+carried no observed flow (``traffic.py``; none where the evidence is incomplete); ``prefix_lists``: ``{pl_id:
+PrefixList}`` of the prefix lists its rules name, and ``group_tags``: ``{group_id: {key: value}}`` of the groups they
+reference, as far as the predicates need them (``reading.py``). A list or group missing there passes no predicate
+that needs it."""
+
+PrefixList = namedtuple("PrefixList", ["name", "entries"], defaults=(None, None))
+PrefixList.__doc__ = """A managed prefix list: its name, and its entries (``ip_network``s), each None when not read."""
 
 Selection = namedtuple("Selection", ["taken", "kept", "unmatched", "warnings"])
 Selection.__doc__ = """``taken`` and ``kept`` (``(rule, keep_item)``) in the described order; ``unmatched``: the
@@ -100,29 +118,64 @@ def passes(described, predicate, facts=Facts()):
         return False
     if predicate.ports is not None and not allows_any_port(rule, predicate.ports):
         return False
+    if predicate.ports_within is not None and not ports_within(rule, predicate.ports_within):
+        return False
     if predicate.destinations is not None and not all((rule.destination_type, rule.destination) in allowed
                                                       for allowed in predicate.destinations):
         return False
     if predicate.group_owner is not None and described.group_owner != predicate.group_owner:
         return False
-    if predicate.within is not None or predicate.covers is not None:
-        network = destination_network(rule)
-        if network is None:
-            return False
-        if predicate.within is not None and not any(
-                network.version == outer.version and network.subnet_of(outer) for outer in predicate.within):
-            return False
-        if predicate.covers is not None and not any(
-                network.version == inner.version and inner.subnet_of(network) for inner in predicate.covers):
-            return False
+    if any(getattr(predicate, name) is not None for name in _ADDRESS_PREDICATES) \
+            and not _addresses_pass(rule, predicate, facts):
+        return False
+    if predicate.group_tags is not None and (rule.destination_type != REFERENCED_GROUP_ID
+                                             or not _tagged(facts.group_tags.get(rule.destination), predicate.group_tags)):
+        return False
+    if predicate.prefix_list_name is not None and not _named(_prefix_list(rule, facts).name, predicate.prefix_list_name):
+        return False
     if predicate.description is not None and not fnmatch.fnmatchcase(described.description or "", predicate.description):
         return False
-    if predicate.tags is not None and not all(key in described.tags and value in (None, described.tags[key])
-                                              for key, value in predicate.tags):
+    if predicate.tags is not None and not _tagged(described.tags, predicate.tags):
         return False
     if predicate.stale and described.rule_id not in facts.stale_rule_ids:
         return False
     if predicate.unused and described.rule_id not in facts.unused_rule_ids:
+        return False
+    return True
+
+
+def _tagged(tags, wanted):
+    return tags is not None and all(key in tags and value in (None, tags[key]) for key, value in wanted)
+
+
+def _named(name, pattern):
+    return name is not None and fnmatch.fnmatchcase(name, pattern)
+
+
+def _prefix_list(rule, facts):
+    if rule.destination_type != PREFIX_LIST_ID:
+        return PrefixList()
+    return facts.prefix_lists.get(rule.destination, PrefixList())
+
+
+def _addresses_pass(rule, predicate, facts):
+    """The address predicates, on the rule's CIDR or on each entry of its prefix list."""
+    network = destination_network(rule)
+    networks = [network] if network is not None else _prefix_list(rule, facts).entries
+    # A prefix list with no entries has no address to judge: it passes none of these, destination_within included.
+    if not networks:
+        return False
+    if predicate.within is not None and not all(any(
+            network.version == outer.version and network.subnet_of(outer) for outer in predicate.within)
+            for network in networks):
+        return False
+    if predicate.covers is not None and not any(
+            network.version == inner.version and inner.subnet_of(network)
+            for network in networks for inner in predicate.covers):
+        return False
+    if predicate.public and not any(is_public(network) for network in networks):
+        return False
+    if predicate.wider_than is not None and not any(is_wider(network, predicate.wider_than) for network in networks):
         return False
     return True
 
@@ -175,9 +228,7 @@ def select(group_id, described_rules, selector, facts=Facts()):
             taken.append(rule)
             continue
         kept.append((rule, item))
-        warning = keep_warning(rule, item)
-        if warning:
-            warnings.append(warning)
+        warnings.extend(keep_warnings(rule, item))
     return Selection(taken, kept, unmatched, warnings)
 
 
@@ -192,14 +243,27 @@ def kept_by(described, keep, facts=Facts()):
     return next((item for item in keep if passes(described, item.predicate, facts)), None)
 
 
-def keep_warning(described, item):
-    """Why it matters that an item without ``protocol`` saved a rule for every protocol; None otherwise."""
-    if item.predicate.rule_id is not None or item.predicate.protocols is not None \
-            or described.rule.protocol != ALL_PROTOCOLS:
-        return None
-    return ("keep[%d] %s kept %s (every protocol -> %s), a rule that allows all traffic to its destination, because "
-            "the item names no protocol; add protocol to the item (for example tcp) to keep only rules of that "
-            "protocol" % (item.index, quoted(_written(item.written)), described.rule_id, described.rule.destination))
+def keep_warnings(described, item):
+    """Why it matters that an item saved this rule: it names no ``protocol`` and the rule is for every protocol, or
+    else, it uses ``allows_port`` and the rule allows ports beyond those."""
+    predicate, rule = item.predicate, described.rule
+    warnings = []
+    if predicate.rule_id is None and predicate.protocols is None and rule.protocol == ALL_PROTOCOLS:
+        warnings.append("keep[%d] %s kept %s (every protocol -> %s), a rule that allows all traffic to its "
+                        "destination, because the item names no protocol; add protocol to the item (for example tcp) "
+                        "to keep only rules of that protocol"
+                        % (item.index, quoted(_written(item.written)), described.rule_id, rule.destination))
+    elif predicate.ports is not None and not ports_within(rule, predicate.ports):
+        warnings.append("keep[%d] %s kept %s (%s -> %s), which allows ports beyond %s: allows_port keeps a rule that "
+                        "lets any of its ports through; use ports_within to keep only rules whose every port is "
+                        "among them" % (item.index, quoted(_written(item.written)), described.rule_id,
+                                        protocol_and_ports(rule), rule.destination, _written_ports(item.written)))
+    return warnings
+
+
+def _written_ports(entry):
+    ports = entry.get("allows_port")
+    return ", ".join(str(port) for port in ports) if isinstance(ports, list) else str(ports)
 
 
 def _written(entry):
@@ -220,6 +284,22 @@ def group_names(selector):
 def needs_stale(selector):
     """Whether a predicate asks which rules are stale (``DescribeStaleSecurityGroups``)."""
     return any(predicate.stale for predicate in _predicates(selector))
+
+
+def needs_prefix_list_names(selector):
+    """Whether a predicate asks for the names of prefix lists (``DescribeManagedPrefixLists``)."""
+    return any(predicate.prefix_list_name is not None for predicate in _predicates(selector))
+
+
+def needs_prefix_list_entries(selector):
+    """Whether a predicate asks for the addresses of prefix lists (``GetManagedPrefixListEntries``)."""
+    return any(getattr(predicate, name) is not None for predicate in _predicates(selector)
+               for name in _ADDRESS_PREDICATES)
+
+
+def needs_group_tags(selector):
+    """Whether a predicate asks for the tags of referenced groups (``DescribeSecurityGroups``)."""
+    return any(predicate.group_tags is not None for predicate in _predicates(selector))
 
 
 def needs_traffic(selector):
@@ -293,18 +373,22 @@ def parse_predicates(value, option, warnings, empty_means):
     # In the order of PREDICATE_NAMES, so that the first bad predicate is the one reported.
     protocols = parsed("protocol", lambda item, where: frozenset(
         canonical_protocol(one, where_) for one, where_ in _each(item, where)))
-    ports = parsed("allows_port", lambda item, where: tuple(
-        parse_port(one, "tcp", where_) for one, where_ in _each(item, where)))
+    ports = parsed("allows_port", _ports)
+    within_ports = parsed("ports_within", _ports)
     within = parsed("destination_within", lambda item, where: tuple(
         _network(one, where_, warnings) for one, where_ in _each(item, where)))
     covers = parsed("destination_covers", lambda item, where: tuple(
         _network(one, where_, warnings, address=True) for one, where_ in _each(item, where)))
-    destinations = tuple(frozenset([destination]) for destination in (
-        parsed("destination_group", _destination_group),
-        parsed("prefix_list_id", lambda item, where: (PREFIX_LIST_ID, aws_id(item, where, "pl")))) if destination)
-    return Predicate(protocols=protocols, ports=ports, within=within, covers=covers, destinations=destinations or None,
-                     description=parsed("description", _pattern), tags=parsed("tags", _tags),
-                     stale=parsed("stale", _stale), unused=parsed("unused", _unused))
+    public = parsed("public", _public)
+    wider_than = parsed("wider_than", _prefix_lengths)
+    group = parsed("destination_group", _destination_group)
+    group_tags = parsed("destination_group_tags", _tags)
+    prefix_list = parsed("prefix_list_id", lambda item, where: (PREFIX_LIST_ID, aws_id(item, where, "pl")))
+    destinations = tuple(frozenset([destination]) for destination in (group, prefix_list) if destination)
+    return Predicate(protocols=protocols, ports=ports, ports_within=within_ports, within=within, covers=covers,
+                     public=public, wider_than=wider_than, destinations=destinations or None, group_tags=group_tags,
+                     prefix_list_name=parsed("prefix_list_name", _pattern), description=parsed("description", _pattern),
+                     tags=parsed("tags", _tags), stale=parsed("stale", _stale), unused=parsed("unused", _unused))
 
 
 def parse_keep(entries, warnings):
@@ -358,6 +442,27 @@ def _network(value, option, warnings, address=False):
     return ipaddress.ip_network(cidr_destination(value, option, warnings)[1])
 
 
+def _ports(value, option):
+    return tuple(parse_port(one, "tcp", where) for one, where in _each(value, option))
+
+
+def _prefix_lengths(value, option):
+    """``{4: N, 6: M}`` from ``{ipv4: N, ipv6: M}`` (either key)."""
+    lengths = {}
+    for family, length, where in named_items(value, option, "non-empty dictionary of prefix lengths by address "
+                                             "family, such as {'ipv4': 16, 'ipv6': 48}", "family",
+                                             allow_empty=False):
+        if family not in _PREFIX_BOUNDS:
+            raise invalid(option, family, "is not an address family: use ipv4 or ipv6")
+        where = "%s.%s" % (option, family)
+        bound = _PREFIX_BOUNDS[family]
+        if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= bound:
+            raise invalid(where, length, "is not a prefix length: give 1 to %d (a rule passes when its prefix is "
+                          "shorter)" % bound)
+        lengths[4 if family == "ipv4" else 6] = length
+    return lengths
+
+
 def _destination_group(value, option):
     if not isinstance(value, str):
         raise invalid(option, value, "is not a security group ID or name")
@@ -401,6 +506,11 @@ def named_items(value, option, shape, key_noun, allow_empty=True):
 def _stale(value, option):
     return _only_true(value, option, "to take rules that reference an unreachable group; leave stale out to take "
                       "rules whether or not they are stale")
+
+
+def _public(value, option):
+    return _only_true(value, option, "to take rules open to at least one globally reachable address; leave public "
+                      "out to take rules whatever their destination")
 
 
 def _unused(value, option):

@@ -2,7 +2,8 @@
 # Copyright: Contributors to the netguard.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Stage 1 of the pipeline: the groups a task targets in one region, by ID, by name, by filters, or all of them."""
+"""Stage 1 of the pipeline: the groups a task targets in one region, by ID, by name, by filters, or all of them,
+less those that ``exclude_filters`` match."""
 
 from collections import namedtuple
 
@@ -29,6 +30,17 @@ def target_groups(api, target, details):
     if target.group_name is not None:
         return [TargetGroup(group) for group in groups_named(api, target.group_name, target.vpc_id)]
     return [TargetGroup(group) for group in api.security_groups(target.filters or ())]
+
+
+def excluding(api, groups, exclude_filters):
+    """``(groups kept, groups excluded)``: ``groups`` (``TargetGroup``s) less those that ``exclude_filters`` match, in
+    one ``DescribeSecurityGroups``, so that EC2 applies its own filter semantics, as it does to ``filters``. No call
+    without exclusions, or without groups to exclude from."""
+    if exclude_filters is None or not groups:
+        return groups, []
+    exempt = set(group["GroupId"] for group in api.security_groups(exclude_filters))
+    return ([group for group in groups if group.group["GroupId"] not in exempt],
+            [group for group in groups if group.group["GroupId"] in exempt])
 
 
 def _stub(group_id, owner_id=None):

@@ -27,6 +27,7 @@ extends_documentation_fragment:
   - netguard.aws.connection
   - netguard.aws.rule_filters
   - netguard.aws.regions
+  - netguard.aws.exclude_filters
   - netguard.aws.traffic
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
@@ -51,6 +52,7 @@ options:
       - A dictionary, or its JSON or C(key=value) text as ad-hoc commands give it.
       - At most one of O(group_id), O(group_name) and O(filters); with none of them, every group of the region
         is listed.
+      - O(exclude_filters) leaves out the groups it matches, such as those tagged exempt.
     type: raw
   protocol:
     description:
@@ -97,8 +99,9 @@ notes:
     to V(false) to always run the module, or to V(true) to always run inside the controller."
   - With a rule filter, only the groups that have matching rules are returned.
   - "IAM permissions: C(ec2:DescribeSecurityGroups) and C(ec2:DescribeSecurityGroupRules);
-    C(ec2:DescribeStaleSecurityGroups) for O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all);
-    for O(traffic), those it lists."
+    C(ec2:DescribeStaleSecurityGroups) for O(rule_filters.stale); C(ec2:DescribeManagedPrefixLists) for
+    O(rule_filters.prefix_list_name) and C(ec2:GetManagedPrefixListEntries) for the address predicates, when a group
+    has a prefix-list rule; C(ec2:DescribeRegions) for O(regions=all); for O(traffic), those it lists."
   - With O(regions), O(group_id) and O(group_name) look in every listed region; an ID found in none of them, or a
     name found in none or in several groups, is an error.
 seealso:
@@ -144,6 +147,14 @@ EXAMPLES = r"""
     rule_filters:
       tags:
         temporary: null
+
+- name: Find every rule open to the world, except in the groups tagged netguard-exempt=true
+  netguard.aws.ec2_security_group_egress_info:
+    exclude_filters:
+      tag:netguard-exempt: "true"
+    cidr:
+      - 0.0.0.0/0
+  register: open_not_exempt
 
 - name: Find stale references (groups behind a deleted VPC peering)
   netguard.aws.ec2_security_group_egress_info:
@@ -280,6 +291,28 @@ security_groups:
           description: web servers
           tags: {}
           display: 'sgr-0123456789abcdef0  tcp 443  -> 10.0.0.0/16  "web servers"'
+excluded:
+  description:
+    - The groups that O(exclude_filters) left out (they are not in RV(security_groups)), sorted by region and group
+      ID; empty without O(exclude_filters) or when it matches none of the selected groups.
+  returned: success, unless O(group_id) or O(group_name) is given
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  contains:
+    group_id:
+      description: ID of the group.
+      type: str
+    group_name:
+      description: Name of the group.
+      type: str
+    region:
+      description: Region of the group.
+      type: str
+  sample:
+    - group_id: sg-0fedcba9876543210
+      group_name: bastion
+      region: us-east-1
 regions:
   description: With O(regions), the regions listed (for V(all), those C(DescribeRegions) lists as enabled).
   returned: with O(regions)
@@ -306,6 +339,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.module_runner import 
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
     CONNECTION_REQUIRED_TOGETHER,
     connection_argument_spec,
+    exclude_filters_argument_spec,
     filters_argument_spec,
     parse_info_request,
     regions_argument_spec,
@@ -320,6 +354,7 @@ ARGUMENT_SPEC = dict(
     group_name=dict(type="str"),
     vpc_id=dict(type="str"),
     filters=filters_argument_spec(),
+    exclude_filters=exclude_filters_argument_spec(),
     rule_filters=rule_filters_argument_spec(),
     traffic=traffic_argument_spec(),
     regions=regions_argument_spec(),
@@ -329,7 +364,8 @@ ARGUMENT_SPEC.update(connection_argument_spec())
 
 MODULE_KWARGS = dict(
     argument_spec=ARGUMENT_SPEC,
-    mutually_exclusive=[["group_id", "group_name", "filters"]],
+    mutually_exclusive=[["group_id", "group_name", "filters"], ["group_id", "exclude_filters"],
+                        ["group_name", "exclude_filters"]],
     required_together=CONNECTION_REQUIRED_TOGETHER,
     required_by=dict(vpc_id="group_name", port="protocol"),
 )

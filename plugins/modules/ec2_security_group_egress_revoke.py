@@ -34,7 +34,8 @@ description:
     calls (C(DescribeSecurityGroupRules) takes 200 groups a call), then each group that has matching rules gets
     one C(RevokeSecurityGroupEgress), O(concurrency) at a time. A group that fails (deleted meanwhile, access
     denied) does not stop the others: each group is reported in RV(groups), and the task fails at the end naming
-    the groups that failed. O(max_revoked_rules) caps how many rules one run may remove."
+    the groups that failed. O(max_revoked_rules) caps how many rules one run may remove. O(exclude_filters) leaves
+    exempt groups out of the selection."
   - "Several regions: O(regions) runs bulk mode in each region at the same time, O(concurrency) groups at a time
     in each; O(max_revoked_rules) counts the rules of all regions, checked after every region is described and
     before the first revoke."
@@ -44,6 +45,7 @@ extends_documentation_fragment:
   - netguard.aws.connection
   - netguard.aws.rule_filters
   - netguard.aws.regions
+  - netguard.aws.exclude_filters
   - netguard.aws.ip_permissions
   - netguard.aws.writes
   - netguard.aws.traffic
@@ -75,6 +77,7 @@ options:
       - Must not be empty, which would select every group of the region.
       - Exactly one of O(group_id), O(group_name) and O(filters) is required. O(security_group_rule_ids) cannot
         be used with it (rule IDs already name their group); O(revoke_all) needs O(allow_bulk_revoke_all=true).
+      - O(exclude_filters) leaves out the groups it matches, such as those tagged exempt.
     version_added: 0.2.0
     type: raw
   allow_bulk_revoke_all:
@@ -98,13 +101,25 @@ options:
         functions, load balancers, VPC endpoints, others such as NAT gateways), with up to 20 examples.
       - Read with C(DescribeNetworkInterfaces) filtered by C(group-id), one call per 200 such groups, before any write
         call; needs C(ec2:DescribeNetworkInterfaces). With O(ignore:diff), each group's diff header gives the total.
+      - The network interfaces and launch templates of managed resources are included (C(IncludeManagedResources),
+        which an account's C(ModifyManagedResourceVisibility) otherwise hides them from); the managed interfaces are
+        counted in RV(affected_users.managed_interfaces).
+      - Users that have no interface yet are reported in RV(affected_users), namely the launch templates whose default or
+        latest version names the group (one C(DescribeLaunchTemplateVersions) per region, paginated) and the ECS
+        services whose network configuration, or that of a deployment still running, names it (C(ListClusters),
+        C(ListServices) per cluster, C(DescribeServices) per 10 services). These read every template and service of
+        the region, whatever its VPC, and need C(ec2:DescribeLaunchTemplateVersions), C(ecs:ListClusters),
+        C(ecs:ListServices) and C(ecs:DescribeServices); a denied call fails the task, naming the permission, since
+        users that could not be read are not known to be none. The ECS calls use the connection's settings,
+        O(endpoint_url) included.
     type: bool
     default: false
     version_added: 0.2.0
   require_unused:
     description:
       - Refuse the whole task, before any write call and like O(max_revoked_rules), when any group that would change
-        has network interfaces attached, naming the groups and interfaces; nothing is revoked.
+        has users (network interfaces attached, launch templates or ECS services that name it, as O(impact) reads
+        them), naming the groups, interfaces, templates and services; nothing is revoked.
       - Implies O(impact).
     type: bool
     default: false
@@ -180,6 +195,9 @@ options:
       - An entry without C(protocol) that saves a rule for every protocol (an entry with only C(allows_port=443)
         saving C(all -> 0.0.0.0/0)) keeps it, with a warning naming the rule and the entry; give C(protocol) to keep
         only rules of that protocol.
+      - An entry with C(allows_port) keeps every rule that lets one of its ports through, C(tcp 0-65535) included;
+        when it saves a rule whose ports reach beyond the ones given, the task warns, naming the rule and the entry.
+        C(ports_within) keeps only rules whose every port is among them.
       - O(max_revoked_rules) counts what remains after O(keep).
     type: list
     elements: raw
@@ -261,7 +279,10 @@ notes:
   - "IAM permissions: C(ec2:DescribeSecurityGroupRules) and C(ec2:RevokeSecurityGroupEgress), also in check mode;
     C(ec2:DescribeSecurityGroups) in bulk mode, when a group is given by name, or when the group turns out to
     have no rules (to tell an empty group from a missing one); C(ec2:DescribeStaleSecurityGroups) for
-    O(rule_filters.stale); C(ec2:DescribeRegions) for O(regions=all); C(ec2:DescribeNetworkInterfaces) for
+    O(rule_filters.stale); C(ec2:DescribeManagedPrefixLists) for O(rule_filters.prefix_list_name) and
+    C(ec2:GetManagedPrefixListEntries) for the address predicates, when a group has a prefix-list rule (in
+    O(rule_filters) or O(keep)); C(ec2:DescribeRegions) for O(regions=all); C(ec2:DescribeNetworkInterfaces),
+    C(ec2:DescribeLaunchTemplateVersions), C(ecs:ListClusters), C(ecs:ListServices) and C(ecs:DescribeServices) for
     O(impact) and O(require_unused); for O(traffic), those it lists."
   - A group that does not exist is an error, never a silent success.
   - RV(ignore:changed) is V(true) only when AWS reports the rules as revoked (C(RevokedSecurityGroupRules)); on
@@ -313,12 +334,12 @@ EXAMPLES = r"""
         user_id_group_pairs:
           - group_id: sg-0aaaaaaaaaaaaaaaa
       - ip_protocol: udp
-        from_port: 53
-        to_port: 53
+        from_port: 514
+        to_port: 514
         ip_ranges:
-          - cidr_ip: 10.0.0.2/32
+          - cidr_ip: 10.0.9.0/24
         ipv6_ranges:
-          - cidr_ipv6: fd00::2/128
+          - cidr_ipv6: fd00:9::/64
 
 - name: Remove rules pasted from AWS JSON (CamelCase)
   netguard.aws.ec2_security_group_egress_revoke:
@@ -372,7 +393,22 @@ EXAMPLES = r"""
     revoke_all: true
     allow_bulk_revoke_all: true
 
-- name: Remove every egress rule open to the world, except HTTPS
+- name: Remove the allow-all egress rule from every group of a VPC, except the groups tagged netguard-exempt=true
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      vpc-id: vpc-0123456789abcdef0
+    exclude_filters:
+      tag:netguard-exempt: "true"
+    protocol: all
+    cidr: 0.0.0.0/0
+    max_revoked_rules: 100
+  register: fleet_but_exempt
+
+- name: Name the groups left out
+  ansible.builtin.debug:
+    msg: "{{ fleet_but_exempt.excluded | map(attribute='group_id') | list }}"
+
+- name: Remove every egress rule open to the world, except HTTPS (a rule for all tcp ports goes too)
   netguard.aws.ec2_security_group_egress_revoke:
     group_id: sg-0123456789abcdef0
     rule_filters:
@@ -381,7 +417,32 @@ EXAMPLES = r"""
         - ::/0
     keep:
       - protocol: tcp
-        allows_port: 443
+        ports_within: [443]
+
+- name: Remove the rules to public addresses, except HTTPS, in every group of a VPC
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      vpc-id: vpc-0123456789abcdef0
+    rule_filters:
+      public: true
+    keep:
+      - protocol: tcp
+        ports_within: [443]
+
+- name: Remove the private rules wider than a /16 (Prowler's "too wide" check)
+  netguard.aws.ec2_security_group_egress_revoke:
+    group_id: sg-0123456789abcdef0
+    rule_filters:
+      destination_within: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16]
+      wider_than: {ipv4: 16}
+
+- name: Remove the rules to the S3 prefix list, in two regions (AWS-managed lists are named per region)
+  netguard.aws.ec2_security_group_egress_revoke:
+    filters:
+      tag:env: dev
+    regions: [us-east-1, eu-west-1]
+    rule_filters:
+      prefix_list_name: com.amazonaws.*.s3
 
 - name: Remove anything that still allows SMTP, in every group of a VPC
   netguard.aws.ec2_security_group_egress_revoke:
@@ -407,16 +468,13 @@ EXAMPLES = r"""
     keep:
       - sgr-0123456789abcdef0
 
-- name: Lock down the default group of every VPC (CIS / Security Hub EC2.2, egress part), keeping DNS to the resolver
+# DNS, instance metadata and time sync keep working: security groups do not filter them.
+- name: Lock down the default group of every VPC (CIS / Security Hub EC2.2, egress part)
   netguard.aws.ec2_security_group_egress_revoke:
     filters:
       group-name: default
     revoke_all: true
     allow_bulk_revoke_all: true
-    keep:
-      - protocol: udp
-        allows_port: 53
-        destination_within: [10.0.0.2/32]
 
 - name: Lock down the default group of every VPC in every enabled region
   netguard.aws.ec2_security_group_egress_revoke:
@@ -529,6 +587,39 @@ affected_interfaces:
         type: load_balancer
         instance_id: null
         description: ELB app/web/50dc6c495c0c9188
+affected_users:
+  description:
+    - With O(impact), who else uses the group, when the group changes (in check mode, would change), that is the users that
+      have no network interface while nothing runs, and how many of RV(affected_interfaces) belong to managed
+      resources.
+  returned: with O(impact), for one group that changes
+  type: dict
+  version_added: 0.2.0
+  contains:
+    launch_templates:
+      description: The launch templates whose default or latest version names the group in C(SecurityGroupIds) or
+        in a network interface's C(Groups), each with C(id), C(name) and C(version) (the version number; when the
+        default and the latest are two versions that both name the group, the template is listed once for each).
+      type: list
+      elements: dict
+    ecs_services:
+      description: The ECS services whose C(awsvpc) network configuration names the group (their own, or that of a
+        deployment or task set still running), each with C(cluster) and C(service), their ARNs.
+      type: list
+      elements: dict
+    managed_interfaces:
+      description: How many of the interfaces in RV(affected_interfaces) belong to managed resources
+        (C(Operator.Managed)); they are counted there too.
+      type: int
+  sample:
+    launch_templates:
+      - id: lt-0123456789abcdef0
+        name: batch-workers
+        version: 4
+    ecs_services:
+      - cluster: arn:aws:ecs:us-east-1:123456789012:cluster/prod
+        service: arn:aws:ecs:us-east-1:123456789012:service/prod/api
+    managed_interfaces: 0
 cut_flows:
   description:
     - With O(traffic), the flows seen in the window that the group's plan cuts (in check mode, would cut). Each was sent
@@ -822,6 +913,10 @@ groups:
     affected_interfaces:
       description: With O(impact), as RV(affected_interfaces), for a group that changes.
       type: dict
+    affected_users:
+      description: With O(impact), as RV(affected_users), for a group that changes.
+      type: dict
+      version_added: 0.2.0
     cut_flows:
       description: With O(traffic), as RV(cut_flows), for this group.
       type: list
@@ -896,13 +991,36 @@ skipped_regions:
   type: list
   elements: dict
   sample: []
+excluded:
+  description:
+    - Bulk mode, the groups that O(filters) selected and O(exclude_filters) left out, untouched, sorted by region and
+      group ID; empty without O(exclude_filters) or when it matches none of them. Also when the task fails.
+  returned: bulk mode
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  contains:
+    group_id:
+      description: ID of the group.
+      type: str
+    group_name:
+      description: Name of the group.
+      type: str
+    region:
+      description: Region of the group.
+      type: str
+  sample:
+    - group_id: sg-0fedcba9876543210
+      group_name: bastion
+      region: us-east-1
 totals:
-  description: Bulk mode, counts over all selected groups; also when the task fails.
+  description: Bulk mode, counts over all selected groups (not those O(exclude_filters) left out); also when the task
+    fails.
   returned: bulk mode
   type: dict
   contains:
     groups:
-      description: Groups the filters selected.
+      description: Groups the filters selected, less those O(exclude_filters) left out.
       type: int
     changed_groups:
       description: Groups rules were (in check mode, would be) revoked from.
@@ -938,6 +1056,7 @@ from ansible_collections.netguard.aws.plugins.module_utils.request import (
     RULE_SELECTORS,
     SHORTHAND_OPTIONS,
     connection_argument_spec,
+    exclude_filters_argument_spec,
     filters_argument_spec,
     parse_revoke_request,
     regions_argument_spec,
@@ -954,6 +1073,7 @@ ARGUMENT_SPEC = dict(
     group_name=dict(type="str"),
     vpc_id=dict(type="str"),
     filters=filters_argument_spec(),
+    exclude_filters=exclude_filters_argument_spec(),
     security_group_rule_ids=ids_argument_spec("rule_ids"),
     ip_permissions=ip_permissions_argument_spec(),
     group_owner=dict(type="str"),
@@ -985,6 +1105,8 @@ MODULE_KWARGS = dict(
     mutually_exclusive=[
         ["group_id", "group_name", "filters"],
         ["filters", "security_group_rule_ids"],
+        ["group_id", "exclude_filters"],
+        ["group_name", "exclude_filters"],
         *(["ip_permissions", option] for option in SHORTHAND_OPTIONS),
         *(["revoke_all", option] for option in RULE_SELECTORS if option != "revoke_all"),
     ],

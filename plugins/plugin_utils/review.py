@@ -21,14 +21,14 @@ FORMAT = "netguard.aws/egress-review/1"
 # What a group entry of the report keeps: the shape the restore module's ``revoked`` reads, and what a reviewer needs.
 GROUP_KEYS = ("group_id", "group_name", "vpc_id", "region", "owner_id", "changed", "failed", "msg", "revoked_rules",
               "revoked_ip_permissions", "authorized_rules", "already_present", "kept", "egress_rules",
-              "affected_interfaces", "cut_flows", "traffic_coverage")
+              "affected_interfaces", "affected_users", "cut_flows", "traffic_coverage")
 GUARDS = ("max_revoked_rules", "require_unused", "require_no_traffic")
-COLUMNS = ("host", "account", "region", "group", "went", "added", "stays", "interfaces", "cut", "status")
-HEADINGS = ("HOST", "ACCOUNT", "REGION", "GROUP", "WENT", "ADDED", "STAYS", "INTERFACES", "CUT FLOWS", "STATUS")
+COLUMNS = ("host", "account", "region", "group", "went", "added", "stays", "users", "cut", "status")
+HEADINGS = ("HOST", "ACCOUNT", "REGION", "GROUP", "WENT", "ADDED", "STAYS", "USERS", "CUT FLOWS", "STATUS")
 # The printed table cuts longer messages; the Markdown has them whole.
 STATUS_WIDTH = 120
 
-Row = namedtuple("Row", ["host", "task", "account", "region", "group", "went", "added", "stays", "interfaces", "cut",
+Row = namedtuple("Row", ["host", "task", "account", "region", "group", "went", "added", "stays", "users", "cut",
                          "status", "lines", "cut_flows"], defaults=("-", "-", "-", "-", "-", "-", (), ()))
 
 
@@ -75,7 +75,7 @@ class Review:
         revoked = _rules(group.get("revoked_rules"))
         added = _rules(group.get("authorized_rules"))
         stays = [line for line in _rules(group.get("egress_rules")) if line not in set(added)]
-        affected = group.get("affected_interfaces")
+        users = _users(group)
         if group.get("failed"):
             status = _problem(group.get("msg"))
         elif revoked or added:
@@ -87,7 +87,7 @@ class Review:
         self.rows.append(Row(host, task, group.get("owner_id"), group.get("region"), group.get("group_id"),
                              "%d" % len(revoked), "%d" % len(added),
                              "%d" % (len(stays) + len(added)) if "egress_rules" in group else "-",
-                             "%d" % affected["total"] if isinstance(affected, dict) else "-",
+                             "-" if users is None else "%d" % users,
                              "-" if cut_flows is None else "%d" % len(cut_flows), status,
                              ["-" + line for line in revoked] + ["+" + line for line in added] +
                              [" " + line for line in stays], cut_flows or ()))
@@ -159,6 +159,17 @@ def _rules(summaries):
         except NetguardAwsError as error:
             lines.append(error.msg)
     return lines
+
+
+def _users(group):
+    """USERS: the group's network interfaces, launch templates and ECS services (None without ``impact``)."""
+    affected, users = group.get("affected_interfaces"), group.get("affected_users")
+    if not isinstance(affected, dict):
+        return None
+    count = affected.get("total") or 0
+    if isinstance(users, dict):
+        count += len(users.get("launch_templates") or ()) + len(users.get("ecs_services") or ())
+    return count
 
 
 def _problem(msg):

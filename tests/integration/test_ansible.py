@@ -48,7 +48,7 @@ GROUPS = {
     "no_log": ("no_log_task",),
     "restore": ("restore_round_trip", "stale_references", "bulk_guard", "default_allow_all", "bulk_revoke"),
     "filters_and_regions": ("rule_filters", "multi_region", "shorthand_forms", "revoke_all"),
-    "single_group": ("rule_ids_partial_match", "bulk_partial_failure", "check_diff_idempotent"),
+    "single_group": ("rule_ids_partial_match", "bulk_partial_failure", "check_diff_idempotent", "keep_ports_within"),
     "rule_forms": ("restore_revoked", "ip_permissions_snake_case", "ip_permissions_camel_case", "info_module",
                    "group_by_name", "bad_input"),
 }
@@ -128,6 +128,15 @@ def check_rule_filters_and_keep(run, ids):
     assert remaining_labels(run.ec2, ids["group_id"]) == {"tcp-443-10.1.0.0/16", "tcp-443-0.0.0.0/0", "udp-53-prefix-list"}
 
 
+def check_keep_ports_within(run, ids):
+    """allows_port kept the rule for every tcp port, and said so; ports_within kept HTTPS alone."""
+    assert ("keep[0] 'protocol=tcp, allows_port=443' kept %s (tcp 0-65535 -> 0.0.0.0/0), which allows ports beyond 443"
+            % ids["rules"]["tcp-0-0.0.0.0/0"]) in " ".join(run.output.split())
+    assert remaining_labels(run.ec2, ids["group_id"]) == {
+        "tcp-443-0.0.0.0/0", "tcp-443-10.1.0.0/16", "all-::/0", "icmp-8-10.0.0.0/8", "tcp-5432-group",
+        "udp-53-prefix-list", "tcp-8080-10.9.0.0/16"}
+
+
 def check_stale_references(run, ids):
     assert remaining_labels(run.ec2, ids["group_id"]) == EVERY_EGRESS_RULE - {"tcp-5432-group"}
 
@@ -163,6 +172,7 @@ TARGET_CHECKS = {
     "no_log_task": check_no_log_hides_the_result,
     "restore_revoked": check_restoring_gives_back_the_rules,
     "rule_filters": check_rule_filters_and_keep,
+    "keep_ports_within": check_keep_ports_within,
     "stale_references": check_stale_references,
     "multi_region": check_multi_region,
     "bulk_guard": check_bulk_guard_stopped_before_any_write,
@@ -254,8 +264,8 @@ def test_default_group_lockdown_across_vpcs(ansible, work_dir, endpoint):
 
     def check(ec2, ids, before, output):
         lockdown = ids["default_group_lockdown"]
-        for group_id, dns_rule_id in zip(lockdown["default_group_ids"], lockdown["dns_rule_ids"]):
-            assert list(egress_rules(ec2, group_id)) == [dns_rule_id]
+        for group_id, endpoint_rule_id in zip(lockdown["default_group_ids"], lockdown["endpoint_rule_ids"]):
+            assert list(egress_rules(ec2, group_id)) == [endpoint_rule_id]
         assert dict((group_id, egress_rules(ec2, group_id)) for group_id in lockdown["app_group_ids"]) == before
         assert "Traceback" not in output
 

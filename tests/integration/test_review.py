@@ -150,7 +150,7 @@ def test_review_in_check_mode_then_for_real_and_the_report_undoes_the_run(ansibl
     assert report["check_mode"] is True
     assert sorted(group["group_id"] for group in report["groups"]) == sorted(group_ids)
     a_web = hosts["prod-a"]["group_id"]
-    # HOST ACCOUNT REGION GROUP WENT ADDED STAYS INTERFACES STATUS...
+    # HOST ACCOUNT REGION GROUP WENT ADDED STAYS USERS STATUS...
     assert rows(table, a_web)[0][:8] == ["prod-a", "-", "us-east-1", a_web, "1", "0", "6", "1"]
     assert "would revoke (check mode)" in " ".join(rows(table, a_web)[0])
     for fleet_group in hosts["prod-b"]["fleet"]:

@@ -56,6 +56,7 @@ SCOPE = {
     "permissions.py": (),
     "replace_request.py": (),
     "replace_guard.py": (),
+    "addresses.py": (),
     # with_observed works on a region's flow log evidence: tested with flow log fixtures on moto.
     "observed.py": ("with_observed",),
 }

@@ -101,7 +101,8 @@ def test_reference_docs_are_generated_from_the_modules(built_collection, tmp_pat
     (["netguard.aws.ec2_security_group_egress_restore"], ["revoked", "from_journal", "journal", "revoke_rate", "restored_rules", "already_present"]),
     (["-t", "callback", "netguard.aws.egress_review"], ["NETGUARD_AWS_REVIEW_DIR", "netguard_aws_egress_review",
                                                         "egress-review.json"]),
-    (["netguard.aws.ec2_security_group_egress_revoke"], ["require_unused", "affected_interfaces"]),
+    (["netguard.aws.ec2_security_group_egress_revoke"], ["require_unused", "affected_interfaces", "affected_users",
+                                                         "ecs:DescribeServices"]),
 ])
 def test_ansible_doc_documents_the_plugin(built_collection, plugin, expected):
     _tarball, collections_path = built_collection

@@ -150,6 +150,13 @@ CASES = [
     ("bulk filters a word", REVOKE, "filters: everything\nprotocol: all\ncidr: 0.0.0.0/0", ["filters 'everything'"]),
     ("bulk filters null value", REVOKE, "filters: {vpc-id: null}\nprotocol: all\ncidr: 0.0.0.0/0", ["filters['vpc-id'] None"]),
     ("bulk filters empty values", REVOKE, "filters: {vpc-id: []}\nprotocol: all\ncidr: 0.0.0.0/0", ["filters['vpc-id'] is empty"]),
+    ("exclude_filters empty", REVOKE, "filters: {vpc-id: vpc-0123456789abcdef0}\nexclude_filters: {}\nprotocol: all\n"
+     "cidr: 0.0.0.0/0", ["exclude_filters {} is empty"]),
+    ("exclude_filters with group_id", REVOKE, GROUP + "exclude_filters: {tag:netguard-exempt: 'true'}\nrevoke_all: true",
+     ["group_id", "exclude_filters", "mutually exclusive"]),
+    ("info exclude_filters with group_name", INFO, "group_name: web\nexclude_filters: {tag:netguard-exempt: 'true'}",
+     ["group_name", "exclude_filters", "mutually exclusive"]),
+    ("info exclude_filters a word", INFO, "exclude_filters: exempt", ["exclude_filters 'exempt' is not a dictionary"]),
     ("bulk with rule ids", REVOKE, "filters: {vpc-id: vpc-0123456789abcdef0}\nrule_ids: [sgr-0123456789abcdef0]",
      ["filters", "security_group_rule_ids", "mutually exclusive"]),
     ("bulk revoke_all unconfirmed", REVOKE, "filters: {vpc-id: vpc-0123456789abcdef0}\nrevoke_all: true",

@@ -13,6 +13,7 @@ from .seed import (
     seed_regional_fleets,
     seed_rule_filters_group,
     seed_web_group,
+    seed_wide_tcp_group,
 )
 
 INTEGRATION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "integration")
@@ -47,7 +48,7 @@ SCENARIOS = {
 # Bulk targets run on a fleet of tagged groups instead.
 FLEET_TARGETS = ("bulk_revoke", "bulk_guard", "bulk_partial_failure")
 # Targets with a seed of their own.
-OWN_SEED_TARGETS = ("rule_filters", "stale_references", "default_group_lockdown", "multi_region")
+OWN_SEED_TARGETS = ("rule_filters", "keep_ports_within", "stale_references", "default_group_lockdown", "multi_region")
 # Targets that give the connection settings their own way (connection_for), without the AWS_* variables of the others.
 CONNECTION_TARGETS = ("module_defaults_group", "connection_options", "task_environment", "connection_profile")
 FLEET_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
@@ -241,6 +242,8 @@ def seed_target(target, ec2, endpoint, fleet_size=FLEET_SIZE):
         return {"fleet_regions": FLEET_REGIONS, "fleet_tag": fleet_tag, "group_count": 30, "fleets": fleets}
     if target == "rule_filters":
         return seed_rule_filters_group(ec2)
+    if target == "keep_ports_within":
+        return seed_wide_tcp_group(ec2)
     if target == "default_group_lockdown":
         return seed_default_groups(ec2, 4)
     return seed_web_group(ec2)

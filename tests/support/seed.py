@@ -96,11 +96,21 @@ def seed_rule_filters_group(ec2):
     return ids
 
 
-def seed_default_groups(ec2, vpc_count):
-    """``vpc_count`` VPCs; in each, an ``app`` group, and DNS to the resolver added to the ``default`` group.
+def seed_wide_tcp_group(ec2):
+    """``seed_rule_filters_group``, plus a rule for every tcp port to anywhere (``tcp-0-0.0.0.0/0``)."""
+    ids = seed_rule_filters_group(ec2)
+    ec2.authorize_security_group_egress(GroupId=ids["group_id"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ids["rules"] = dict((label_of(rule), rule_id) for rule_id, rule in egress_rules(ec2, ids["group_id"]).items())
+    return ids
 
-    Every default group of the region (the default VPC's too) gets ``udp 53 -> 10.0.0.2/32``. Returns the
-    default group IDs, the DNS rule IDs, and the app group IDs.
+
+def seed_default_groups(ec2, vpc_count):
+    """``vpc_count`` VPCs; in each, an ``app`` group, and HTTPS to the interface endpoints' subnet added to the
+    ``default`` group.
+
+    Every default group of the region (the default VPC's too) gets ``tcp 443 -> 10.0.100.0/24``. Returns the
+    default group IDs, the IDs of those rules, and the app group IDs.
     """
     app_group_ids = []
     for _index in range(vpc_count):
@@ -108,13 +118,13 @@ def seed_default_groups(ec2, vpc_count):
         app_group_ids.append(ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc_id)["GroupId"])
     default_group_ids = [group["GroupId"] for group in ec2.describe_security_groups(
         Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]]
-    dns_rule_ids = []
+    endpoint_rule_ids = []
     for group_id in default_group_ids:
         response = ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[
-            {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "IpRanges": [{"CidrIp": "10.0.0.2/32"}]}])
-        dns_rule_ids.append(response["SecurityGroupRules"][0]["SecurityGroupRuleId"])
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.100.0/24"}]}])
+        endpoint_rule_ids.append(response["SecurityGroupRules"][0]["SecurityGroupRuleId"])
     return {"default_group_ids": default_group_ids, "default_group_count": len(default_group_ids),
-            "dns_rule_ids": dns_rule_ids, "app_group_ids": app_group_ids}
+            "endpoint_rule_ids": endpoint_rule_ids, "app_group_ids": app_group_ids}
 
 
 def seed_regional_fleets(endpoint, regions, count, tag):

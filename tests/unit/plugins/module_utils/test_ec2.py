@@ -1,6 +1,10 @@
 """The task's EC2 clients: botocore's retry settings, the region, the errors of a bad connection, and what every
 write attempt goes through (revoke_rate's pace, the lifeline), at botocore's HTTP layer: no endpoint."""
 
+import os
+from urllib.parse import parse_qsl
+
+import botocore.loaders
 import botocore.retries.bucket
 import botocore.retries.standard
 import pytest
@@ -10,6 +14,7 @@ from ansible_collections.netguard.aws.plugins.module_utils import ec2
 from ansible_collections.netguard.aws.plugins.module_utils.ec2 import DEFAULT_MAX_ATTEMPTS, Ec2Clients
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.lifeline import Stopped
+from ansible_collections.netguard.aws.plugins.plugin_utils.lean_model import session_with
 
 from .conftest import connection, ec2_clients
 from .described import GROUP
@@ -229,3 +234,53 @@ def test_without_revoke_rate_and_lifeline_a_write_is_sent_as_it_is(recorded):
     api = make()
     api.revoke_egress(GROUP, [RULE_ID])
     assert recorder.events == [("send", "RevokeSecurityGroupEgress")]
+
+
+def test_the_ecs_client_of_a_region_has_the_connection_s_settings(clean_aws_environment, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    api = ec2_clients(region="eu-west-3", endpoint_url="https://aws.example.test:4566", aws_ca_bundle=str(bundle),
+                      aws_config={"connect_timeout": 7}).api("ap-southeast-5")
+    ecs = api.ecs_client
+    assert ecs is api.ecs_client, "one ECS client per region"
+    assert ecs.meta.service_model.service_name == "ecs"
+    assert ecs.meta.region_name == "ap-southeast-5"
+    assert ecs.meta.endpoint_url == "https://aws.example.test:4566"
+    assert ecs._endpoint.http_session._verify == str(bundle)
+    assert ecs._request_signer._credentials.access_key == "AKIDSTUB"
+    assert ecs.meta.config.retries == api.client.meta.config.retries
+    assert ecs.meta.config.connect_timeout == 7 and ecs.meta.config.user_agent_extra == "netguard.aws"
+
+
+def test_a_botocore_without_include_managed_resources_sends_it_all_the_same(clean_aws_environment):
+    """A botocore released before the parameter existed has it in neither model."""
+    class OlderModelLoader(botocore.loaders.JSONFileLoader):
+        def load_file(self, file_path):
+            data = super().load_file(file_path)
+            if data and file_path.endswith(os.path.join("ec2", "2016-11-15", "service-2")):
+                for request in ("DescribeNetworkInterfacesRequest", "DescribeLaunchTemplateVersionsRequest"):
+                    del data["shapes"][request]["members"]["IncludeManagedResources"]
+            return data
+
+    clients = Ec2Clients(connection(), session=session_with(botocore.loaders.Loader(file_loader=OlderModelLoader())))
+    api = clients.api()
+    assert "IncludeManagedResources" not in api.client.meta.service_model.operation_model(
+        "DescribeNetworkInterfaces").input_shape.members
+    bodies = []
+
+    def answer(request, **_kwargs):
+        body = dict(parse_qsl(request.body.decode() if isinstance(request.body, bytes) else request.body))
+        bodies.append(body)
+        empty = {"DescribeNetworkInterfaces": "networkInterfaceSet",
+                 "DescribeLaunchTemplateVersions": "launchTemplateVersionSet"}[body["Action"]]
+        return _response(request, 200, ("<%sResponse><%s/></%sResponse>" % (body["Action"], empty, body["Action"]))
+                         .encode())
+
+    for operation in ("DescribeNetworkInterfaces", "DescribeLaunchTemplateVersions"):
+        api.client.meta.events.register_last("before-send.ec2.%s" % operation, answer)
+    assert api.network_interfaces([GROUP]) == []
+    assert api.network_interfaces([GROUP]) == []
+    assert api.launch_template_versions() == []
+    assert [(body["Action"], body["IncludeManagedResources"]) for body in bodies] == [
+        ("DescribeNetworkInterfaces", "true")] * 2 + [("DescribeLaunchTemplateVersions", "true")]
+    assert bodies[0]["Filter.1.Value.1"] == GROUP and bodies[2]["LaunchTemplateVersion.1"] == "$Default"

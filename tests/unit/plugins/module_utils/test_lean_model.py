@@ -50,8 +50,19 @@ def test_every_call_of_ec2api_serialises_and_parses_on_the_lean_model():
         stubber.add_response("describe_security_groups", {"SecurityGroups": []},
                              {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000})
         stubber.add_response("describe_network_interfaces", {"NetworkInterfaces": [
-            {"NetworkInterfaceId": "eni-00000000000000001", "InterfaceType": "lambda", "Groups": [{"GroupId": GROUP}]}]},
-            {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000})
+            {"NetworkInterfaceId": "eni-00000000000000001", "InterfaceType": "lambda", "Groups": [{"GroupId": GROUP}],
+             "Operator": {"Managed": True}}]},
+            {"Filters": [{"Name": "group-id", "Values": [GROUP]}], "MaxResults": 1000, "IncludeManagedResources": True})
+        stubber.add_response("describe_launch_template_versions", {"LaunchTemplateVersions": [
+            {"LaunchTemplateId": "lt-0123456789abcdef0", "LaunchTemplateName": "web", "VersionNumber": 2,
+             "LaunchTemplateData": {"SecurityGroupIds": [GROUP],
+                                    "NetworkInterfaces": [{"DeviceIndex": 0, "Groups": [GROUP]}]}}]},
+            {"Versions": ["$Default", "$Latest"], "MaxResults": 200, "IncludeManagedResources": True})
+        stubber.add_response("describe_managed_prefix_lists", {"PrefixLists": [
+            {"PrefixListId": "pl-0123456789abcdef0", "PrefixListName": "com.amazonaws.us-east-1.s3"}]},
+            {"MaxResults": 100})
+        stubber.add_response("get_managed_prefix_list_entries", {"Entries": [{"Cidr": "52.216.0.0/15"}]},
+                             {"PrefixListId": "pl-0123456789abcdef0", "MaxResults": 100})
         stubber.add_response("authorize_security_group_egress", {"Return": True, "SecurityGroupRules": [RULE]},
                              {"GroupId": GROUP, "DryRun": False, "IpPermissions": [
                                  {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
@@ -68,7 +79,11 @@ def test_every_call_of_ec2api_serialises_and_parses_on_the_lean_model():
         assert stale["StaleIpPermissionsEgress"][0]["UserIdGroupPairs"][0]["PeeringStatus"] == "deleted"
         assert api.enabled_regions() == ["eu-west-1"]
         assert api.security_groups(group_ids=[GROUP]) == []
-        assert [interface["InterfaceType"] for interface in api.network_interfaces([GROUP])] == ["lambda"]
+        assert [interface["Operator"] for interface in api.network_interfaces([GROUP])] == [{"Managed": True}]
+        template, = api.launch_template_versions()
+        assert template["LaunchTemplateData"]["NetworkInterfaces"][0]["Groups"] == [GROUP]
+        assert [item["PrefixListName"] for item in api.managed_prefix_lists()] == ["com.amazonaws.us-east-1.s3"]
+        assert api.prefix_list_entries("pl-0123456789abcdef0") == ["52.216.0.0/15"]
         assert api.authorize_egress(GROUP, [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
                                     {"ticket": "CHG-1"}) == [RULE]
         response = api.revoke_egress(GROUP, [RULE["SecurityGroupRuleId"]])

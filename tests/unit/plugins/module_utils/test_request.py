@@ -42,6 +42,9 @@ from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_
 from ...conftest import patch_module_args
 
 GROUP = "sg-0123456789abcdef0"
+PREDICATES = ("protocol, allows_port, ports_within, destination_within, destination_covers, public, wider_than, "
+              "destination_group, destination_group_tags, prefix_list_id, prefix_list_name, description, tags, stale, "
+              "unused")
 # A connection with no option given: botocore's defaults, certificates verified.
 NO_CONNECTION = Connection(None, None, None, None, None, None, True, None, None)
 
@@ -384,13 +387,11 @@ def test_require_unused_needs_the_impact_and_implies_it():
 
 @pytest.mark.parametrize("args, message", [
     (dict(rule_filters={}), "rule_filters is empty, which would select every egress rule (that is revoke_all): give "
-                            "at least one of protocol, allows_port, destination_within, destination_covers, "
-                            "destination_group, prefix_list_id, description, tags, stale, unused"),
+                            "at least one of " + PREDICATES),
     (dict(rule_filters={"protocol": "gre"}), "rule_filters.protocol 'gre' is not a protocol: use all or -1, tcp or 6, "
                                              "udp or 17, icmp or 1, icmpv6 or 58, or a protocol number 0-255"),
     (dict(revoke_all=True, keep=[{"cidr": "10.0.0.0/8"}]),
-     "keep[0] 'cidr' is not a predicate: use protocol, allows_port, destination_within, destination_covers, "
-     "destination_group, prefix_list_id, description, tags, stale, unused"),
+     "keep[0] 'cidr' is not a predicate: use " + PREDICATES),
     (dict(revoke_all=True, journal=" "), "journal ' ' is not a file path"),
     (dict(revoke_all=False), "revoke_all is false and no rule is selected: set revoke_all=true, or give "
                              "security_group_rule_ids, ip_permissions, rule_filters or protocol with a destination"),
@@ -524,8 +525,7 @@ def test_any_one_shorthand_option_filters_the_listing(args, expected):
 
 @pytest.mark.parametrize("args, message", [
     (dict(rule_filters={}), "rule_filters is empty, which would list every egress rule (leave rule_filters out for "
-                            "that): give at least one of protocol, allows_port, destination_within, "
-                            "destination_covers, destination_group, prefix_list_id, description, tags, stale, unused"),
+                            "that): give at least one of " + PREDICATES),
     (dict(cidr=[]), "cidr is empty: list at least one entry, or leave the option out"),
     (dict(protocol="gre"), "protocol 'gre' is not a protocol: use all or -1, tcp or 6, udp or 17, icmp or 1, "
                            "icmpv6 or 58, or a protocol number 0-255"),
@@ -644,3 +644,52 @@ def test_the_credentials_are_masked_wherever_they_come_from(monkeypatch):
     monkeypatch.setenv("AWS_SESSION_TOKEN", "token-from-the-environment")
     _params, masked = connection_params(aws_access_key_id="AKIDOPTION", aws_secret_key="secret-option")
     assert {"AKIDOPTION", "secret-option", "token-from-the-environment"} <= masked
+
+
+EXEMPT_FILTERS = [{"Name": "tag:netguard-exempt", "Values": ["true"]}]
+
+
+@pytest.mark.parametrize("written", [{"tag:netguard-exempt": "true"}, {"tag:netguard-exempt": True},
+                                     '{"tag:netguard-exempt": "true"}', "tag:netguard-exempt=true"])
+def test_exclude_filters_reach_the_target_of_both_modules_as_filters(written):
+    assert request(exclude_filters=written, protocol="all", cidr="0.0.0.0/0", **BULK).target.exclude_filters == \
+        EXEMPT_FILTERS
+    assert info_request(exclude_filters=written).target.exclude_filters == EXEMPT_FILTERS
+    assert info_request(exclude_filters=written, filters={"vpc-id": "vpc-0123abcd"}).target.exclude_filters == \
+        EXEMPT_FILTERS
+
+
+def test_exclude_filters_left_out_exclude_nothing():
+    assert request(protocol="all", cidr="0.0.0.0/0", **BULK).target.exclude_filters is None
+    assert info_request().target.exclude_filters is None
+
+
+@pytest.mark.parametrize("written, message", [
+    ({}, "exclude_filters {} is empty, which would exclude every security group: give at least one filter, such as "
+         "{'tag:netguard-exempt': 'true'}"),
+    ("everything", "exclude_filters 'everything' is not a dictionary of filter names and values, such as "
+                   "{'tag:netguard-exempt': 'true'}"),
+    (["tag:netguard-exempt"], "exclude_filters ['tag:netguard-exempt'] is not a dictionary of filter names and "
+                              "values, such as {'tag:netguard-exempt': 'true'}"),
+    ({1: "true"}, "exclude_filters 1 has a filter name that is not a non-empty string"),
+    ({"tag:netguard-exempt": []}, "exclude_filters['tag:netguard-exempt'] is empty: give at least one value"),
+    ({"tag:netguard-exempt": {"is": "true"}},
+     "exclude_filters['tag:netguard-exempt'] {'is': 'true'} is not a filter value: give a string or a list of strings"),
+])
+def test_bad_exclude_filters_name_the_option_and_the_value(written, message):
+    assert refused(exclude_filters=written, protocol="all", cidr="0.0.0.0/0", **BULK) == message
+    with pytest.raises(NetguardAwsError) as raised:
+        info_request(exclude_filters=written)
+    assert raised.value.msg == message
+
+
+@pytest.mark.parametrize("kwargs, args, message", [
+    (MODULE_KWARGS, dict(group_id=GROUP), "parameters are mutually exclusive: group_id|exclude_filters"),
+    (MODULE_KWARGS, dict(group_name="web"), "parameters are mutually exclusive: group_name|exclude_filters"),
+    (MODULE_KWARGS, dict(), "one of the following is required: group_id, group_name, filters"),
+    (INFO_KWARGS, dict(group_id=[GROUP]), "parameters are mutually exclusive: group_id|exclude_filters"),
+    (INFO_KWARGS, dict(group_name="web"), "parameters are mutually exclusive: group_name|exclude_filters"),
+])
+def test_exclude_filters_only_leave_groups_out_of_a_selection_of_many(kwargs, args, message):
+    arguments = dict(args, exclude_filters={"tag:netguard-exempt": "true"}, protocol="all", cidr="0.0.0.0/0")
+    assert message in ArgumentSpecValidator(**kwargs).validate(arguments).error_messages

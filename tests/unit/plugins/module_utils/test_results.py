@@ -232,3 +232,22 @@ def test_a_listing_of_every_rule_keeps_empty_groups_and_names_regions():
         task_result(request(INFO_MODULE, bulk=True, selector=every_rule), outcomes, [], False, False,
                     (regions, "eu-west-1: access denied"))
     assert raised.value.msg == "eu-west-1: access denied" and raised.value.details["security_groups"]
+
+
+def test_the_groups_left_out_are_listed_by_region_and_id_in_bulk_results_and_listings():
+    excluded = [("us-east-1", group("sg-0bbbbbbbbbbbbbbbb", "bastion")), ("eu-west-3", group(OTHER_GROUP, "vpn")),
+                ("us-east-1", group("sg-0aaaaaaaaaaaaaaaa", "jump"))]
+    expected = [{"group_id": OTHER_GROUP, "group_name": "vpn", "region": "eu-west-3"},
+                {"group_id": "sg-0aaaaaaaaaaaaaaaa", "group_name": "jump", "region": "us-east-1"},
+                {"group_id": "sg-0bbbbbbbbbbbbbbbb", "group_name": "bastion", "region": "us-east-1"}]
+    outcomes = [GroupOutcome(planned(), revoked=[ANYWHERE_RULE])]
+    revoked = task_result(request(bulk=True), outcomes, [], False, False, None, excluded)
+    assert revoked["excluded"] == expected and revoked["totals"]["groups"] == 1
+    listing = task_result(request(INFO_MODULE, bulk=True, selector=Selector((EVERY_RULE,))),
+                          [GroupOutcome(planned(removes=False))], [], False, False, None, excluded)
+    assert listing["excluded"] == expected
+    with pytest.raises(NetguardAwsError) as raised:
+        task_result(request(bulk=True), [GroupOutcome(planned(), error=DENIED)], [], False, False, None, [])
+    assert raised.value.details["excluded"] == []
+    assert "excluded" not in task_result(request(bulk=True), outcomes, [], False, False)
+    assert "excluded" not in task_result(request(INFO_MODULE, bulk=True), [], [], False, False)

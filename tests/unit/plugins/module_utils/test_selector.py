@@ -432,7 +432,7 @@ def test_key_value_text_as_ad_hoc_commands_give_it():
 @pytest.mark.parametrize("value, message", [
     ({}, "rule_filters is empty, which would select every rule: give at least one of protocol, allows_port"),
     ({"protocol": None}, "rule_filters is empty"),
-    ({"port": 25}, "rule_filters 'port' is not a predicate: use protocol, allows_port, destination_within"),
+    ({"port": 25}, "rule_filters 'port' is not a predicate: use protocol, allows_port, ports_within"),
     ({"protocol": "tcpp"}, "rule_filters.protocol 'tcpp' is not a protocol"),
     ({"protocol": ["tcp", "bogus"]}, "rule_filters.protocol[1] 'bogus' is not a protocol"),
     ({"protocol": []}, "rule_filters.protocol is empty"),

@@ -1,5 +1,7 @@
-"""impact and require_unused of ec2_security_group_egress_revoke against moto: interfaces and instances behind groups."""
+"""impact and require_unused of ec2_security_group_egress_revoke against moto: interfaces and instances behind groups,
+and the launch templates and ECS services that name them."""
 
+import boto3
 import pytest
 
 from ....support.seed import egress_rules, seed_fleet
@@ -22,6 +24,25 @@ def used_fleet(ec2):
             "instance_interface": instance["NetworkInterfaces"][0]["NetworkInterfaceId"],
             "balancer_interface": balancer["NetworkInterface"]["NetworkInterfaceId"],
             "spare_interface": spare["NetworkInterface"]["NetworkInterfaceId"]}
+
+
+@pytest.fixture
+def named_by_users(ec2, used_fleet):
+    """``used_fleet``, whose third group (no interface) a launch template and an ECS service name."""
+    group_id = used_fleet["group_ids"][2]
+    template = ec2.create_launch_template(LaunchTemplateName="batch", LaunchTemplateData={
+        "ImageId": "ami-12c6146b", "SecurityGroupIds": [group_id]})["LaunchTemplate"]
+    ec2.create_launch_template(LaunchTemplateName="unrelated", LaunchTemplateData={
+        "ImageId": "ami-12c6146b", "SecurityGroupIds": [used_fleet["group_ids"][3]]})
+    ecs = boto3.client("ecs", region_name=ec2.meta.region_name)
+    cluster = ecs.create_cluster(clusterName="prod")["cluster"]["clusterArn"]
+    ecs.register_task_definition(family="api", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+                                 memory="512", containerDefinitions=[{"name": "api", "image": "nginx", "memory": 512}])
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    service = ecs.create_service(cluster="prod", serviceName="api", taskDefinition="api", desiredCount=0,
+                                 launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
+                                     "subnets": [subnet], "securityGroups": [group_id]}})["service"]["serviceArn"]
+    return dict(used_fleet, template_id=template["LaunchTemplateId"], cluster=cluster, service=service)
 
 
 def test_single_group_reports_who_is_behind_it_and_the_diff_header_the_total(ec2, used_fleet, api_calls, run_module):
@@ -79,5 +100,45 @@ def test_without_impact_no_interface_is_described(ec2, used_fleet, api_calls, ru
 
 def test_a_group_that_does_not_change_is_not_described(ec2, used_fleet, api_calls, run_module):
     result = run_module(group_id=used_fleet["group_ids"][0], impact=True, protocol="tcp", port=22, cidr="10.0.0.0/8")
-    assert result["changed"] is False and "affected_interfaces" not in result
-    assert calls_to(api_calls, "DescribeNetworkInterfaces") == []
+    assert result["changed"] is False and "affected_interfaces" not in result and "affected_users" not in result
+    assert [name for name, _params in api_calls] == ["DescribeSecurityGroupRules"]
+
+
+def test_impact_counts_the_launch_templates_and_ecs_services_that_name_a_group(ec2, named_by_users, api_calls,
+                                                                               run_module):
+    group_ids = named_by_users["group_ids"]
+    result = run_module(filters={"tag:env": "prod"}, impact=True, check_mode=True, diff=True, **ALL_TO_ANYWHERE)
+
+    users = dict((group["group_id"], group["affected_users"]) for group in result["groups"])
+    assert users[group_ids[2]] == {
+        "launch_templates": [{"id": named_by_users["template_id"], "name": "batch", "version": 1}],
+        "ecs_services": [{"cluster": named_by_users["cluster"], "service": named_by_users["service"]}],
+        "managed_interfaces": 0}
+    assert users[group_ids[0]] == {"launch_templates": [], "ecs_services": [], "managed_interfaces": 0}
+    assert users[group_ids[3]]["launch_templates"][0]["name"] == "unrelated"
+    assert [group["affected_interfaces"]["total"] for group in result["groups"]] == [2, 1, 0, 0]
+    header = [diff["before_header"] for diff in result["diff"] if group_ids[2] in diff["before_header"]]
+    assert header == ["%s egress rules (0 network interfaces, 1 launch template and 1 ECS service affected)"
+                      % group_ids[2]]
+    # One read of each kind for the whole region, managed interfaces included.
+    assert calls_to(api_calls, "DescribeNetworkInterfaces") == [{
+        "Filters": [{"Name": "group-id", "Values": group_ids}], "IncludeManagedResources": True, "MaxResults": 1000}]
+    assert calls_to(api_calls, "DescribeLaunchTemplateVersions") == [
+        {"Versions": ["$Default", "$Latest"], "IncludeManagedResources": True, "MaxResults": 200}]
+    assert len(calls_to(api_calls, "ListClusters")) == 1
+    assert [params["cluster"] for params in calls_to(api_calls, "DescribeServices")] == [named_by_users["cluster"]]
+
+
+def test_require_unused_refuses_a_group_only_a_template_and_a_service_use_naming_them(ec2, named_by_users, api_calls,
+                                                                                      run_module):
+    group_id = named_by_users["group_ids"][2]
+    result = run_module(group_id=group_id, require_unused=True, **ALL_TO_ANYWHERE)
+
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "require_unused: 1 of the security groups that would change has users (network interfaces, launch templates, "
+        "ECS services): %s (launch template %s (batch) version 1, ECS service api of cluster prod); nothing was revoked"
+        % (group_id, named_by_users["template_id"]))
+    assert calls_to(api_calls, "RevokeSecurityGroupEgress") == []
+    assert len(egress_rules(ec2, group_id)) == 2
+    assert [params["IncludeManagedResources"] for params in calls_to(api_calls, "DescribeNetworkInterfaces")] == [True]

@@ -1,18 +1,22 @@
 """Property-based rule_filters and keep: the module selects exactly what a plain reference model selects.
 
-Hypothesis generates a group's rules (with descriptions and tags) and random ``rule_filters`` and
-``keep``. The reference model below computes port coverage by enumerating ports and address
-containment on integer address ranges; it shares no code with the collection. The module must
-select exactly the reference's rules, and a second run must select nothing.
+Hypothesis generates a group's rules (with descriptions and tags), the names and entries of the
+prefix lists they name, the tags of the groups they reference, and random ``rule_filters`` and
+``keep``. The reference model below computes port coverage by enumerating ports, address
+containment on integer address ranges, and "public" by whether a block holds one of a few
+addresses known to be globally reachable (every block drawn holds one or none); it shares no code
+with the collection. The module must select exactly the reference's rules, and a second run must
+select nothing.
 """
 
+import fnmatch
 import ipaddress
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.netguard.aws.plugins.module_utils.selector import Facts, select, stale_rule_ids
+from ansible_collections.netguard.aws.plugins.module_utils.selector import Facts, PrefixList, select, stale_rule_ids
 from ansible_collections.netguard.aws.plugins.module_utils.request import parse_revoke_request
 from ansible_collections.netguard.aws.plugins.module_utils.rules import DescribedRule
 from ansible_collections.netguard.aws.plugins.modules.ec2_security_group_egress_revoke import MODULE_KWARGS
@@ -66,7 +70,26 @@ def destination_range(api_rule):
     return address_range(cidr) if cidr else None
 
 
-def reference_passes(api_rule, predicates, stale_ids):
+# Globally reachable addresses: each block the examples use holds one of them exactly when it holds a public address.
+GLOBAL_PROBES = [ipaddress.ip_address(text) for text in ("8.8.8.8", "52.216.0.1", "3.5.0.1", "2600:1f18::1")]
+
+
+def every_port_set(value):
+    return set(port for ports in requested_ports(value) for port in ports)
+
+
+def destinations_of(api_rule, lists):
+    """The (version, first, last) ranges a rule's traffic may reach: its CIDR, or its prefix list's entries."""
+    cidr = api_rule.get("CidrIpv4") or api_rule.get("CidrIpv6")
+    if cidr:
+        return [address_range(cidr)]
+    if api_rule.get("PrefixListId"):
+        return [address_range(entry) for entry in lists.get(api_rule["PrefixListId"], (None, []))[1]]
+    return []
+
+
+def reference_passes(api_rule, predicates, stale_ids, lists=None, group_tags=None):
+    lists, group_tags = lists or {}, group_tags or {}
     for name, value in predicates.items():
         if name == "protocol":
             wanted = set(protocol_of(item) for item in (value if isinstance(value, list) else [value]))
@@ -76,17 +99,38 @@ def reference_passes(api_rule, predicates, stale_ids):
             allowed = ports_let_through(api_rule)
             if not allowed or not any(port in allowed for ports in requested_ports(value) for port in ports):
                 return False
-        elif name in ("destination_within", "destination_covers"):
-            mine = destination_range(api_rule)
-            if mine is None:
+        elif name == "ports_within":
+            protocol = protocol_of(api_rule["IpProtocol"])
+            allowed = ports_let_through(api_rule) if protocol in ("tcp", "udp") else EVERY_PORT
+            if not set(allowed) <= every_port_set(value):
                 return False
-            version, first, last = mine
-            blocks = [address_range(item) for item in value]
-            if name == "destination_within" and not any(
-                    v == version and lo <= first and last <= hi for v, lo, hi in blocks):
+        elif name in ("destination_within", "destination_covers", "public", "wider_than"):
+            mine = destinations_of(api_rule, lists)
+            if not mine:
+                return False
+            blocks = [address_range(item) for item in value] if name.startswith("destination") else []
+            if name == "destination_within" and not all(any(
+                    v == version and lo <= first and last <= hi for v, lo, hi in blocks) for version, first, last in mine):
                 return False
             if name == "destination_covers" and not any(
-                    v == version and first <= lo and hi <= last for v, lo, hi in blocks):
+                    v == version and first <= lo and hi <= last for v, lo, hi in blocks for version, first, last in mine):
+                return False
+            if name == "public" and not any(
+                    probe.version == version and first <= int(probe) <= last for probe in GLOBAL_PROBES
+                    for version, first, last in mine):
+                return False
+            if name == "wider_than" and not any(
+                    ("ipv%d" % version) in value and last - first + 1 > 2 ** ((32 if version == 4 else 128) - value["ipv%d" % version])
+                    for version, first, last in mine):
+                return False
+        elif name == "destination_group_tags":
+            group_id = (api_rule.get("ReferencedGroupInfo") or {}).get("GroupId")
+            tags = group_tags.get(group_id)
+            if tags is None or any(key not in tags or (wanted is not None and tags[key] != wanted) for key, wanted in value.items()):
+                return False
+        elif name == "prefix_list_name":
+            known = lists.get(api_rule.get("PrefixListId"))
+            if known is None or not fnmatch.fnmatchcase(known[0], value):
                 return False
         elif name == "destination_group":
             if (api_rule.get("ReferencedGroupInfo") or {}).get("GroupId") != value:
@@ -114,15 +158,17 @@ def reference_passes(api_rule, predicates, stale_ids):
     return True
 
 
-def reference_selection(api_rules, group_id, rule_filters, keep, stale_ids=frozenset()):
+def reference_selection(api_rules, group_id, rule_filters, keep, stale_ids=frozenset(), lists=None, group_tags=None):
+    """``lists``: ``{pl_id: (name, [entry CIDRs])}``; ``group_tags``: ``{group_id: {key: value}}`` of the groups the
+    account can describe."""
     selected = set()
     for api_rule in api_rules:
         if api_rule["GroupId"] != group_id or not api_rule["IsEgress"]:
             continue
-        if not reference_passes(api_rule, rule_filters, stale_ids):
+        if not reference_passes(api_rule, rule_filters, stale_ids, lists, group_tags):
             continue
         if any(item == api_rule["SecurityGroupRuleId"] if isinstance(item, str) else
-               reference_passes(api_rule, item, stale_ids) for item in keep):
+               reference_passes(api_rule, item, stale_ids, lists, group_tags) for item in keep):
             continue
         selected.add(api_rule["SecurityGroupRuleId"])
     return selected
@@ -149,20 +195,37 @@ PREDICATE_VALUES = {
     "destination_covers": maybe_of(st.lists(st.sampled_from(
         ["0.0.0.0/0", "10.1.2.3", "8.8.8.8", "::/0", "2001:db8::1", "10.0.0.0/8", "192.168.1.7"]), min_size=1, max_size=2)),
 }
+POLICY_PREDICATE_VALUES = {
+    "ports_within": maybe_of(st.one_of(st.sampled_from([443, "0-65535", "443-1024", "all"]),
+                                       st.lists(st.sampled_from([22, 80, 443, "81-442", "0-1023", "1024-65535"]),
+                                                min_size=1, max_size=3))),
+    "public": maybe_of(st.just(True)),
+    "wider_than": maybe_of(st.sampled_from([{"ipv4": 16}, {"ipv4": 9}, {"ipv6": 33}, {"ipv4": 24, "ipv6": 64}, {"ipv4": 1}])),
+}
 LATER_PREDICATE_VALUES = {
     "description": maybe_of(st.sampled_from(["a*", "", "abc", "*", "x*"])),
     "tags": maybe_of(st.sampled_from([{"temp": "true"}, {"temp": None}, {"owner": "x"}, {"temp": True}])),
 }
 STALE = maybe_of(st.just(True))
+# Names and entries of the examples' prefix lists, and tags of their referenced groups.
+LIST_NAMES = ("com.amazonaws.us-east-1.s3", "com.amazonaws.eu-west-1.dynamodb", "corp-dns")
+LIST_PATTERNS = st.sampled_from(["com.amazonaws.*.s3", "corp-*", "*", "com.amazonaws.us-east-1.s3", "s3"])
+LIST_ENTRIES = st.lists(st.sampled_from(["52.216.0.0/15", "3.5.0.0/19", "10.5.0.0/16", "10.0.0.0/8", "192.168.1.0/24",
+                                         "2600:1f18::/33", "fd00::/8"]), unique=True, max_size=3)
+GROUP_TAGS = st.sampled_from([{}, {"team": "core"}, {"team": "web"}, {"team": "core", "env": "prod"}])
+GROUP_TAG_PREDICATES = st.sampled_from([{"team": "core"}, {"team": None}, {"env": "prod", "team": "core"}])
 PROTOCOL_ONLY = st.sampled_from(["tcp", "all", "udp"])
 
 
 @st.composite
-def predicates(draw, groups=REFERENCED, prefix_lists=PREFIX_LISTS, stale=False):
+def predicates(draw, groups=REFERENCED, prefix_lists=PREFIX_LISTS, stale=False, list_patterns=LIST_PATTERNS):
     """A random predicate dict with at least one predicate."""
     chosen = dict((name, draw(strategy)) for name, strategy in PREDICATE_VALUES.items())
+    chosen.update((name, draw(strategy)) for name, strategy in POLICY_PREDICATE_VALUES.items())
     chosen["destination_group"] = maybe(draw, st.sampled_from(groups))
+    chosen["destination_group_tags"] = maybe(draw, GROUP_TAG_PREDICATES)
     chosen["prefix_list_id"] = maybe(draw, st.sampled_from(prefix_lists))
+    chosen["prefix_list_name"] = maybe(draw, list_patterns)
     chosen.update((name, draw(strategy)) for name, strategy in LATER_PREDICATE_VALUES.items())
     chosen["stale"] = draw(STALE) if stale else None
     chosen = dict((name, value) for name, value in chosen.items() if value is not None)
@@ -179,6 +242,7 @@ def predicates_of(draw, api_rule):
     options = {"protocol": protocol, "description": api_rule.get("Description") or ""}
     if protocol in ("tcp", "udp") and api_rule["FromPort"] not in (None, -1):
         options["allows_port"] = api_rule["ToPort"]
+        options["ports_within"] = "%d-%d" % (api_rule["FromPort"], api_rule["ToPort"])
     cidr = api_rule.get("CidrIpv4") or api_rule.get("CidrIpv6")
     if cidr:
         options["destination_within"] = [cidr]
@@ -226,12 +290,15 @@ def keep_lists(draw, rule_ids, **predicate_options):
     return draw(st.lists(st.one_of(st.sampled_from(rule_ids), predicates(**predicate_options)), max_size=2))
 
 
-def module_selection(api_rules, group_id, arguments, stale_groups=()):
+def module_selection(api_rules, group_id, arguments, stale_groups=(), lists=None, group_tags=None):
     validation = ArgumentSpecValidator(**MODULE_KWARGS).validate(dict(arguments))
     assert not validation.error_messages, (arguments, validation.error_messages)
     request, _warnings = parse_revoke_request(validation.validated_parameters)
     described = [DescribedRule(api_rule) for api_rule in api_rules]
-    selection = select(group_id, described, request.change.selector, Facts(stale_rule_ids(described, stale_groups)))
+    prefix_lists = dict((list_id, PrefixList(name, tuple(ipaddress.ip_network(entry) for entry in entries)))
+                        for list_id, (name, entries) in (lists or {}).items())
+    facts = Facts(stale_rule_ids(described, stale_groups), frozenset(), prefix_lists, group_tags or {})
+    selection = select(group_id, described, request.change.selector, facts)
     return set(rule.rule_id for rule in selection.taken)
 
 
@@ -267,16 +334,20 @@ def test_rule_filters_and_keep_select_what_the_reference_selects(figures):
                         if other["SecurityGroupRuleId"] in stale_ids and rule.get("ReferencedGroupInfo")
                         and rule["GroupId"] == other["GroupId"] and same_reference(rule, other))
         stale_groups = stale_groups_for(api_rules, stale_ids)
+        lists = dict((list_id, (data.draw(st.sampled_from(LIST_NAMES)), data.draw(LIST_ENTRIES))) for list_id in PREFIX_LISTS)
+        # A referenced group the account cannot describe (another account's) has no known tags.
+        group_tags = dict((group_id, data.draw(GROUP_TAGS)) for group_id in REFERENCED if data.draw(st.booleans()))
         arguments = {"group_id": GROUP, "rule_filters": rule_filters}
         if keep:
             arguments["keep"] = keep
 
-        selected = module_selection(api_rules, GROUP, arguments, stale_groups)
+        selected = module_selection(api_rules, GROUP, arguments, stale_groups, lists, group_tags)
         expected = reference_selection(api_rules, GROUP, normalised(rule_filters),
-                                       [item if isinstance(item, str) else normalised(item) for item in keep], stale_ids)
-        assert selected == expected, (arguments, api_rules)
+                                       [item if isinstance(item, str) else normalised(item) for item in keep], stale_ids,
+                                       lists, group_tags)
+        assert selected == expected, (arguments, api_rules, lists, group_tags)
         remaining = [rule for rule in api_rules if rule["SecurityGroupRuleId"] not in selected]
-        assert module_selection(remaining, GROUP, arguments, stale_groups_for(remaining, stale_ids)) == set()
+        assert module_selection(remaining, GROUP, arguments, stale_groups_for(remaining, stale_ids), lists, group_tags) == set()
         counts["rule_filters_examples"] += 1
         selected_rules.append(len(selected))
 
@@ -303,13 +374,19 @@ def test_on_moto_the_endpoint_keeps_what_the_reference_keeps(ec2, api_calls, run
         group_id, referenced, prefix_lists = seed(ec2, parts, data.draw)
         api_rules = egress_of(ec2, group_id)
         rule_ids = [rule["SecurityGroupRuleId"] for rule in api_rules]
-        rule_filters = some_predicates(data.draw, api_rules, groups=referenced, prefix_lists=prefix_lists)
-        keep = data.draw(keep_lists(rule_ids, groups=referenced, prefix_lists=prefix_lists))
+        patterns = st.sampled_from(["p1-*", "*", "p2-vpc-*", "com.amazonaws.*.s3"])
+        rule_filters = some_predicates(data.draw, api_rules, groups=referenced, prefix_lists=prefix_lists,
+                                       list_patterns=patterns)
+        keep = data.draw(keep_lists(rule_ids, groups=referenced, prefix_lists=prefix_lists, list_patterns=patterns))
         arguments = {"group_id": group_id, "rule_filters": rule_filters}
         if keep:
             arguments["keep"] = keep
+        # The seeded lists have no entries, and the referenced groups no tags.
+        lists = dict((item["PrefixListId"], (item["PrefixListName"], [])) for item in
+                     ec2.describe_managed_prefix_lists()["PrefixLists"] if item["PrefixListId"] in prefix_lists)
         expected = reference_selection(api_rules, group_id, normalised(rule_filters),
-                                       [item if isinstance(item, str) else normalised(item) for item in keep])
+                                       [item if isinstance(item, str) else normalised(item) for item in keep],
+                                       lists=lists, group_tags=dict((group, {}) for group in referenced))
 
         result = run_module(**arguments)
 

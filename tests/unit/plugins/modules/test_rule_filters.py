@@ -51,12 +51,13 @@ def test_open_to_the_world_except_https_in_two_calls(ec2, web, api_calls, run_mo
     assert https_anywhere in egress_rules(ec2, web["group_id"])
     assert labels(ec2, web["group_id"]) == {"tcp-443-10.1.0.0/16", "icmp-8-10.0.0.0/8", "tcp-5432-group",
                                             "udp-53-prefix-list", "tcp-443-0.0.0.0/0"}
-    assert operations(api_calls) == [DESCRIBE_RULES, REVOKE], "rule_filters and keep add no call"
+    assert operations(api_calls) == [DESCRIBE_RULES, "GetManagedPrefixListEntries", REVOKE], \
+        "a CIDR predicate reads the entries of the group's prefix list, and nothing else"
     assert warnings(result) == []
 
     del api_calls[:]
     again = run_module(group_id=web["group_id"], rule_filters=OPEN_TO_THE_WORLD, keep=KEEP_HTTPS)
-    assert again["changed"] is False and operations(api_calls) == [DESCRIBE_RULES]
+    assert again["changed"] is False and operations(api_calls) == [DESCRIBE_RULES, "GetManagedPrefixListEntries"]
 
 
 def test_check_mode_and_diff_show_what_would_go_and_what_keep_saved(ec2, web, api_calls, run_module):
