@@ -21,6 +21,7 @@ from ..support.playbooks import (
     CONNECTIONS,
     EVERY_EGRESS_RULE,
     PATHS,
+    FLEET_SIZE,
     FLEET_TARGETS,
     MODULE,
     OWN_SEED_TARGETS,
@@ -40,12 +41,12 @@ pytestmark = pytest.mark.integration
 # Targets that run together, as one playbook a path, one play a target, each on a seed of its own. The connection
 # targets need an environment of their own (connections_for). A no_log task's result would show only in -vvv
 # output, which slows every task down, so no_log_task runs alone at -vvv. The rest are split so that the two
-# workers share the time. default_group_lockdown selects every default group of the region, and bulk_revoke runs on
-# 200 groups: each has a test of its own below.
+# workers share the time. default_group_lockdown selects every default group of the region: it has a test of its own
+# below.
 GROUPS = {
     "connection_settings": CONNECTION_TARGETS,
     "no_log": ("no_log_task",),
-    "restore": ("restore_round_trip", "stale_references", "bulk_guard", "default_allow_all"),
+    "restore": ("restore_round_trip", "stale_references", "bulk_guard", "default_allow_all", "bulk_revoke"),
     "filters_and_regions": ("rule_filters", "multi_region", "shorthand_forms", "revoke_all"),
     "single_group": ("rule_ids_partial_match", "bulk_partial_failure", "check_diff_idempotent", "keep_ports_within",
                      "event_delivery"),
@@ -59,8 +60,9 @@ VERBOSE_GROUPS = ("no_log",)
 # the other groups run in-process. Input that fails validation (bad_input) is the parsers' and the argument spec's:
 # every case of tests/reliability/corpus.py fails on each path's own code, and cases of every module and kind of
 # check fail through ansible-playbook on each path (test_hostile_input.py). The module path also runs the restore
-# module in test_review.py and test_restore_writes.py, bulk mode and regions in check mode
-# (tests/reliability/test_check_mode.py) and under faults, and every module's main on every input in tests/unit.
+# module in test_review.py and test_restore_writes.py, bulk mode in check mode (test_review.py), regions
+# (test_restore_writes.py, test_accounts.py), bulk mode under faults and at scale (tests/reliability), and every
+# module's main on every input in tests/unit.
 ON_BOTH_PATHS = ("connection_settings", "no_log", "single_group")
 # What a check of a target's outcome gets: the client, every rule of the region by group before the run, the
 # output, the run's directory and the endpoint.
@@ -155,6 +157,12 @@ def check_bulk_guard_stopped_before_any_write(run, ids):
     assert all(allow_all(run.ec2, group_id) for group_id in ids["group_ids"])
 
 
+def check_bulk_revoke_left_the_https_rules(run, ids):
+    rules = rules_by_group(run.ec2)
+    assert all([rule for rule in rules_of(rules, group_id).values() if rule["IpProtocol"] == "-1"] == []
+               and len(rules_of(rules, group_id)) == 1 for group_id in ids["group_ids"])
+
+
 def check_partial_failure_finished_the_other_groups(run, ids):
     denied = ids["denied_group_id"]
     assert allow_all(run.ec2, denied)
@@ -174,9 +182,11 @@ TARGET_CHECKS = {
     "stale_references": check_stale_references,
     "multi_region": check_multi_region,
     "bulk_guard": check_bulk_guard_stopped_before_any_write,
+    "bulk_revoke": check_bulk_revoke_left_the_https_rules,
     "bulk_partial_failure": check_partial_failure_finished_the_other_groups,
 }
-# A target's API calls on the module path (and so on both: assert_alike), where they are part of what it shows.
+# A target's API calls, where they are part of what it shows: on the module path where its group runs on both (and so
+# on both: assert_alike), in-process otherwise.
 MODULE_CALLS = {
     # Eight revoke tasks and one info task read the group's rules once each; the info task lists the group, and
     # the destination group given by name costs a lookup of the group's VPC and one of the name; the bad input none.
@@ -188,6 +198,10 @@ MODULE_CALLS = {
     "multi_region": {("DescribeSecurityGroups", "false"): 9, ("DescribeSecurityGroupRules", "false"): 9,
                      ("RevokeSecurityGroupEgress", "false"): 30},
     "bulk_guard": {("RevokeSecurityGroupEgress", "false"): 0},
+    # Check mode's preview: one dry run a group; the run: one revoke a group, none on the re-run. Four tasks read the
+    # fleet (preview, run, re-run, info): one group listing and one rule listing each, not one a group.
+    "bulk_revoke": {("RevokeSecurityGroupEgress", "true"): FLEET_SIZE, ("RevokeSecurityGroupEgress", "false"): FLEET_SIZE,
+                    ("DescribeSecurityGroups", "false"): 4, ("DescribeSecurityGroupRules", "false"): 4},
 }
 
 
@@ -239,34 +253,15 @@ def test_every_target_is_run():
         name for name in os.listdir(TARGETS) if not name.startswith("."))
     grouped = [target for targets in GROUPS.values() for target in targets]
     assert len(grouped) == len(set(grouped)), "each target in one group"
-    # Each has a test of its own below.
-    apart = ["bulk_revoke", "default_group_lockdown"]
+    # It has a test of its own below.
+    apart = ["default_group_lockdown"]
     assert sorted(grouped + apart) == sorted(list(SCENARIOS) + list(FLEET_TARGETS) + list(OWN_SEED_TARGETS))
-
-
-def test_bulk_revoke_over_200_groups(ansible, work_dir, endpoint):
-    # In-process: bulk mode on the module path runs in check mode, under faults and at scale (tests/reliability).
-    def check(ec2, ids, _snapshot, _output):
-        # One listing of the region, not one a group.
-        rules = rules_by_group(ec2)
-        assert all([rule for rule in rules_of(rules, group_id).values() if rule["IpProtocol"] == "-1"] == []
-                   and len(rules_of(rules, group_id)) == 1 for group_id in ids["bulk_revoke"]["group_ids"])
-
-    outcomes = run_on_both_paths(ansible, endpoint, work_dir, "bulk_revoke", ["bulk_revoke"],
-                                 seeder(endpoint, ["bulk_revoke"], fleet_size=200), check,
-                                 paths={"in-process": PATHS["in-process"]})
-    calls = outcomes["in-process"][2]["bulk_revoke"]
-    assert calls[("RevokeSecurityGroupEgress", "true")] == 200, "check mode: one dry run a group"
-    assert calls[("RevokeSecurityGroupEgress", "false")] == 200, "one revoke a group, none on the re-run"
-    # Four tasks read the fleet (preview, run, re-run, info): one group listing and one rule listing each.
-    assert calls[("DescribeSecurityGroups", "false")] == 4
-    assert calls[("DescribeSecurityGroupRules", "false")] == 4
 
 
 def test_default_group_lockdown_across_vpcs(ansible, work_dir, endpoint):
     # In-process: what it shows is the selection of bulk mode (filters, keep), the same below each path's
-    # validation (ON_BOTH_PATHS); bulk mode goes through the module in check mode, under faults and at scale
-    # (tests/reliability).
+    # validation (ON_BOTH_PATHS); bulk mode goes through the module in check mode (test_review.py), under faults and
+    # at scale (tests/reliability).
     seeded = {}
 
     def app_rules(ec2, ids):

@@ -1,5 +1,6 @@
 """The egress_review callback over a play of several revoke tasks on 2 hosts, in check mode and for real; the report
-it writes undoes the whole run through the restore module."""
+it writes undoes the whole run through the restore module. In-process, the check-mode run is an ansible-runner job,
+whose artifacts directory takes the report."""
 
 import json
 import os
@@ -8,6 +9,7 @@ import ansible_runner
 import pytest
 
 from ..support.endpoint import ansible_environment
+from ..support.playbooks import CALLBACKS, assert_no_stray_warnings
 from ..support.seed import egress_rules, label_of, seed_fleet, seed_web_group
 
 pytestmark = pytest.mark.integration
@@ -99,19 +101,54 @@ def run_reviewed(ansible, work_dir, inventory, name, execution_path, *options):
     return table, markdown, report, os.path.join(directory, "egress-review.json")
 
 
+def run_reviewed_by_runner(endpoint, collections_path, work_dir, inventory, monkeypatch, *options):
+    """run_reviewed's outcome, of an ansible-runner job (in-process) whose report goes to its artifacts directory."""
+    private_data_dir = os.path.join(work_dir, "review-runner")
+    os.makedirs(os.path.join(private_data_dir, "project"), exist_ok=True)
+    with open(os.path.join(private_data_dir, "project", "review.yml"), "w") as handle:
+        handle.write(PLAY)
+    artifacts = os.path.join(private_data_dir, "artifacts", "review-job")
+    results_file = os.path.join(work_dir, "review-runner-results.json")
+    environment = ansible_environment(collections_path, work_dir, ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
+                                      ANSIBLE_CALLBACKS_ENABLED="netguard.aws.egress_review,result_recorder",
+                                      NETGUARD_RESULTS=results_file, NETGUARD_AWS_REVIEW_DIR=artifacts,
+                                      **endpoint.environment())
+    monkeypatch.setenv("PATH", environment["PATH"])
+
+    runner = ansible_runner.run(private_data_dir=private_data_dir, playbook="review.yml", inventory=inventory,
+                                ident="review-job", envvars=environment, quiet=True, cmdline=" ".join(options),
+                                extravars={"netguard_aws_in_process": True})
+
+    assert runner.status == "successful" and runner.rc == 0
+    output = runner.stdout.read()
+    assert_no_stray_warnings(output, results_file)
+    with open(os.path.join(artifacts, "egress-review.md")) as handle:
+        markdown = handle.read()
+    with open(os.path.join(artifacts, "egress-review.json")) as handle:
+        report = json.load(handle)
+    table = output[output.index("NETGUARD.AWS EGRESS REVIEW"):]
+    return table, markdown, report, os.path.join(artifacts, "egress-review.json")
+
+
 def rows(table, group_id):
     return [line.split() for line in table.splitlines() if " %s " % group_id in line]
 
 
 def test_review_in_check_mode_then_for_real_and_the_report_undoes_the_run(ansible, work_dir, endpoint, two_hosts,
-                                                                          execution_path):
+                                                                          execution_path, collections_path,
+                                                                          monkeypatch):
     ec2, hosts, inventory, group_ids = two_hosts
     before = state(ec2, group_ids)
 
-    table, markdown, report, _path = run_reviewed(ansible, work_dir, inventory, "check", execution_path, "--check")
+    if execution_path:
+        table, markdown, report, _path = run_reviewed_by_runner(endpoint, collections_path, work_dir, inventory,
+                                                                monkeypatch, "--check")
+    else:
+        table, markdown, report, _path = run_reviewed(ansible, work_dir, inventory, "check", execution_path, "--check")
 
     assert state(ec2, group_ids) == before, "check mode changes nothing"
     assert report["check_mode"] is True
+    assert sorted(group["group_id"] for group in report["groups"]) == sorted(group_ids)
     a_web = hosts["prod-a"]["group_id"]
     # HOST ACCOUNT REGION GROUP WENT ADDED STAYS USERS STATUS...
     assert rows(table, a_web)[0][:8] == ["prod-a", "-", "us-east-1", a_web, "1", "0", "6", "1"]
@@ -152,29 +189,3 @@ def test_review_in_check_mode_then_for_real_and_the_report_undoes_the_run(ansibl
     completed = ansible("ansible-playbook", undo, "-e", json.dumps({"report": path}), in_process=execution_path)
     assert completed.returncode == 0, completed.stdout
     assert state(ec2, group_ids) == before, "the report's JSON undoes the whole run"
-
-
-def test_under_ansible_runner_the_report_lands_in_the_artifacts_directory(endpoint, collections_path, work_dir,
-                                                                          two_hosts, monkeypatch):
-    ec2, hosts, inventory, group_ids = two_hosts
-    private_data_dir = os.path.join(work_dir, "review-runner")
-    os.makedirs(os.path.join(private_data_dir, "project"), exist_ok=True)
-    with open(os.path.join(private_data_dir, "project", "review.yml"), "w") as handle:
-        handle.write(PLAY)
-    artifacts = os.path.join(private_data_dir, "artifacts", "review-job")
-    environment = ansible_environment(collections_path, work_dir, ANSIBLE_CALLBACKS_ENABLED="netguard.aws.egress_review",
-                                      NETGUARD_AWS_REVIEW_DIR=artifacts, **endpoint.environment())
-    monkeypatch.setenv("PATH", environment["PATH"])
-
-    runner = ansible_runner.run(private_data_dir=private_data_dir, playbook="review.yml", inventory=inventory,
-                                ident="review-job", envvars=environment, quiet=True, cmdline="--check")
-
-    assert runner.status == "successful" and runner.rc == 0
-    output = runner.stdout.read()
-    assert "NETGUARD.AWS EGRESS REVIEW" in output
-    with open(os.path.join(artifacts, "egress-review.json")) as handle:
-        report = json.load(handle)
-    assert report["check_mode"] is True
-    assert sorted(group["group_id"] for group in report["groups"]) == sorted(group_ids)
-    assert os.path.exists(os.path.join(artifacts, "egress-review.md"))
-    assert all(len(egress_rules(ec2, group_id)) > 1 for group_id in group_ids), "check mode changes nothing"

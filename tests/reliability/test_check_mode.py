@@ -1,8 +1,11 @@
 """Check mode never mutates: every integration scenario, run with --check.
 
-A representative set runs on both execution paths (a single group with check and diff, bulk, regions); the
-rest on the in-process path, which shares all of the code below the validation that the module
-path adds (and which the hostile-input corpus checks on both paths).
+Every target runs on the in-process path. The single group with check and diff runs on the module path too: what
+the module path adds is how check mode reaches the code (AnsibleModule's check_mode, given to the pipeline as the
+action plugin gives it), and below that a single group, a fleet and several regions run the same code on both paths
+(pipeline.run, the writer's dry run a group), so bulk and regions in check mode run in-process only. The module
+path's check mode also runs in test_ansible.py (check_diff_idempotent's preview, with the same API calls as
+in-process), test_review.py (a reviewed play with --check) and test_faults.py (an access denial in check mode).
 
 Targets run side by side, one play each in one playbook, each on a seed of its own; each target's calls are those
 its play made (PlayMarks).
@@ -32,7 +35,7 @@ from ..support.playbooks import (
 pytestmark = pytest.mark.integration
 
 EVERY_TARGET = sorted(list(SCENARIOS) + list(FLEET_TARGETS) + list(OWN_SEED_TARGETS))
-ON_BOTH_PATHS = ("check_diff_idempotent", "bulk_revoke", "multi_region")
+ON_BOTH_PATHS = ("check_diff_idempotent",)
 # default_group_lockdown selects every default group of the region, so it has a region to itself; the connection
 # targets need an environment of their own (connections_for). The rest share one.
 APART = ("default_group_lockdown",)

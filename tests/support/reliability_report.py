@@ -167,9 +167,9 @@ def render(figures):
         "",
         "## Check mode never mutates",
         "",
-        "Every integration scenario, run with `--check --diff` on the in-process path, and a representative set also on "
-        "the module path: the endpoint state was the same afterwards, and every `RevokeSecurityGroupEgress` call "
-        "carried `DryRun=true`.",
+        "Every integration scenario, run with `--check --diff` on the in-process path, and the single group with check "
+        "and diff also on the module path: the endpoint state was the same afterwards, and every "
+        "`RevokeSecurityGroupEgress` call carried `DryRun=true`.",
         "",
         "| scenario | path | revoke calls | with DryRun |",
         "| --- | --- | ---: | ---: |",
