@@ -46,6 +46,7 @@ WOULD_CHANGE = {
     "check_diff_idempotent": "Remove it",
     "bulk_revoke": "Remove it for real",
     "multi_region": "Remove the allow-all egress rule from the fleet in every region at once",
+    "event_delivery": "Act on the event of a call that added SSH and HTTPS to the world, keeping HTTPS",
 }
 
 
