@@ -57,6 +57,8 @@ SCOPE = {
     "replace_request.py": (),
     "replace_guard.py": (),
     "addresses.py": (),
+    "events.py": (),
+    "event_guard.py": (),
     # with_observed works on a region's flow log evidence: tested with flow log fixtures on moto.
     "observed.py": ("with_observed",),
 }
