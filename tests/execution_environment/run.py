@@ -148,7 +148,8 @@ def base_image():
     with open(apt_as_dnf, "w") as handle:
         handle.write(APT_AS_DNF)
     tarball = os.path.join(WORK, "base.tar")
-    run(["mmdebstrap", "--variant=minbase", "--include=" + ",".join(BASE_PACKAGES),
+    # dpkg's unsafe I/O (no fsync per file) saves a third of the time: the tree is only ever read to make the tarball.
+    run(["mmdebstrap", "--variant=minbase", "--include=" + ",".join(BASE_PACKAGES), "--dpkgopt=force-unsafe-io",
          "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-exclude=/usr/share/man/*",
          "--dpkgopt=path-exclude=/usr/share/locale/*",
          "--customize-hook=cp %s \"$1%s\"" % (HOST_CA_BUNDLE, HOST_CA_BUNDLE),
