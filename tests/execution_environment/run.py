@@ -97,7 +97,8 @@ def install_debian_tools():
     if shutil.which("apt-get") is None or os.geteuid() != 0:
         sys.exit("test-ee needs %s (Debian packages; apt-get as root installs them)" % ", ".join(missing))
     step("installing %s" % ", ".join(missing))
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends"] + missing
+    # With their recommended packages, as podman's network and storage helpers come.
+    install = ["apt-get", "install", "-y", "-q"] + missing
     environment = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     if subprocess.run(install, stdout=subprocess.DEVNULL, env=environment, check=False).returncode != 0:
         run(["apt-get", "update", "-q"], stdout=subprocess.DEVNULL)
