@@ -7,7 +7,7 @@ READY := $(VENV)/.requirements-installed
 MATRIX := tests/matrix/versions.toml
 ANSIBLE_CORE = $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("$(MATRIX)", "rb"))["default"])')
 
-.PHONY: demo test pytest sanity test-matrix test-eda docs bench mutation clean
+.PHONY: demo test pytest sanity test-matrix test-eda test-ee docs bench mutation clean
 
 # venv's pip installs uv, and uv the rest: the same releases as pip would choose, in seconds instead of most of a
 # minute (it fetches and unpacks in parallel). Then the packages are compiled, once, on every core: where
@@ -63,6 +63,19 @@ $(EDA_VENV)/.requirements-installed: requirements.txt tests/eda/requirements.txt
 test-eda: $(READY) $(EDA_VENV)/.requirements-installed
 	NETGUARD_EDA_VENV=$(EDA_VENV) $(BIN)/python -m pytest -n 0 -p no:cacheprovider tests/eda/rulebook_e2e.py
 
+# Not part of `make test`: the execution environment of tests/execution_environment/execution-environment.yml,
+# built with ansible-builder and podman, and the demo play run inside it with ansible-navigator against a local
+# endpoint (tests/execution_environment/run.py). The base image is made from Debian's packages, as no container
+# registry is reachable here, and kept in podman's storage; the Debian packages it needs are installed when missing.
+EE_VENV := .venv-ee
+$(EE_VENV)/.requirements-installed: tests/execution_environment/requirements.txt
+	$(PYTHON) -m venv $(EE_VENV)
+	$(EE_VENV)/bin/python -m pip install --quiet -r tests/execution_environment/requirements.txt
+	@touch $@
+
+test-ee: $(READY) $(EE_VENV)/.requirements-installed
+	$(BIN)/python tests/execution_environment/run.py
+
 # Regenerate docs/reference from the modules' documentation, and the supported-versions tables of
 # README.md and docs/versions.md from tests/matrix/versions.toml (tests/packaging checks both are current).
 docs: $(READY)
@@ -96,4 +109,4 @@ mutation: $(MUTATION_VENV)/.requirements-installed
 	$(MUTATION_VENV)/bin/python -m tests.mutation.run $(MUTATION_ARGS) $(FILES)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(MUTATION_VENV) $(EDA_VENV) .mutation .matrix build tests/output .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(MUTATION_VENV) $(EDA_VENV) $(EE_VENV) .mutation .matrix build tests/output .pytest_cache
