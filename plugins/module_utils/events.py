@@ -85,29 +85,28 @@ def _introduced(event, record):
     request = _dict(record.get("requestParameters"))
     response = _dict(record.get("responseElements"))
     if event.name == "AuthorizeSecurityGroupEgress":
-        items = _items(_dict(response.get("securityGroupRuleSet")).get("items"))
+        items = _listed(_dict(response.get("securityGroupRuleSet")).get("items"))
         if not items:
             raise NetguardAwsError("event %s: its responseElements have no securityGroupRuleSet, so the rules it "
                                    "added are not known" % _named(event))
-        egress = [item for item in items if item.get("isEgress") is True]
-        group_id = request.get("groupId") or (items[0].get("groupId") if items else None)
-        return _checked(event._replace(group_id=group_id,
-                                       rule_ids=tuple(item.get("securityGroupRuleId") for item in egress)))
+        return _checked(event._replace(group_id=request.get("groupId") or items[0].get("groupId"), rule_ids=tuple(
+            item.get("securityGroupRuleId") for item in items if item.get("isEgress") is True)))
     if event.name == "ModifySecurityGroupRules":
-        modify = _dict(request.get("ModifySecurityGroupRulesRequest")) or request
-        rules = _items(modify.get("SecurityGroupRule") or modify.get("securityGroupRule"))
-        return _checked(event._replace(group_id=modify.get("GroupId") or modify.get("groupId"), rule_ids=tuple(
-            rule.get("SecurityGroupRuleId") or rule.get("securityGroupRuleId") for rule in rules)))
+        modify = _dict(request.get("ModifySecurityGroupRulesRequest"))
+        return _checked(event._replace(group_id=modify.get("GroupId"), rule_ids=tuple(
+            rule.get("SecurityGroupRuleId") for rule in _listed(modify.get("SecurityGroupRule")))))
     if event.name == "CreateSecurityGroup":
         return _checked(event._replace(group_id=response.get("groupId"), allow_all=_ALLOW_ALL[event.name]))
+    # AssociateVpcCidrBlock: CloudTrail's parameters in lower camel case, or nested in the request's and response's
+    # own names as newer EC2 calls are recorded.
     associate = _dict(request.get("AssociateVpcCidrBlockRequest")) or request
     answered = _dict(response.get("AssociateVpcCidrBlockResponse")) or response
-    if not (associate.get("AmazonProvidedIpv6CidrBlock") or associate.get("amazonProvidedIpv6CidrBlock")
-            or any(key.lower().startswith("ipv6") for key in associate) or answered.get("ipv6CidrBlockAssociation")):
+    if not (any(key.lower().startswith(("ipv6", "amazonprovidedipv6")) for key in associate)
+            or "ipv6CidrBlockAssociation" in answered):
         return event._replace(ignored="it associates an IPv4 block, which adds no egress rule")
-    vpc_id = associate.get("VpcId") or associate.get("vpcId") or answered.get("vpcId")
+    vpc_id = associate.get("vpcId") or associate.get("VpcId")
     if not is_aws_id(vpc_id, "vpc"):
-        raise invalid("event.detail.requestParameters.VpcId", vpc_id, "is not a VPC ID")
+        raise invalid("event's requestParameters vpcId", vpc_id, "is not a VPC ID")
     return event._replace(vpc_id=vpc_id, allow_all=_ALLOW_ALL[event.name])
 
 
@@ -130,10 +129,8 @@ def _dict(value):
     return value if isinstance(value, dict) else {}
 
 
-def _items(value):
-    """CloudTrail's lists: ``{"items": [...]}``, a list, or one item."""
-    if isinstance(value, dict) and "items" in value:
-        value = value["items"]
+def _listed(value):
+    """A list of CloudTrail's, or the one member a request with one recorded as a dictionary."""
     if isinstance(value, dict):
         return [value]
     return [item for item in value or () if isinstance(item, dict)]

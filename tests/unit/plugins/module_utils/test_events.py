@@ -76,6 +76,32 @@ def test_each_kind_names_its_group_and_rules():
     assert parse_event(ASSOCIATE)[4:] == (None, VPC, (), (("cidr_ipv6", "::/0"),), None)
 
 
+def test_an_ipv6_block_in_either_recording_of_associate_vpc_cidr_block():
+    flat = record("AssociateVpcCidrBlock", {"vpcId": VPC, "amazonProvidedIpv6CidrBlock": True},
+                  {"requestId": "r", "vpcId": VPC, "ipv6CidrBlockAssociation": {"associationId": "a"}})
+    assert parse_event(flat)[4:] == (None, VPC, (), (("cidr_ipv6", "::/0"),), None)
+    pool = record("AssociateVpcCidrBlock", {"vpcId": VPC, "ipv6Pool": "ipv6pool-ec2-0123"}, {})
+    assert parse_event(pool).vpc_id == VPC
+    answered_only = record("AssociateVpcCidrBlock", {"vpcId": VPC}, {"ipv6CidrBlockAssociation": {}})
+    assert parse_event(answered_only).ignored is None
+    nested_answer = record("AssociateVpcCidrBlock", {"AssociateVpcCidrBlockRequest": {"VpcId": VPC}},
+                           {"AssociateVpcCidrBlockResponse": {"ipv6CidrBlockAssociation": {}}})
+    assert parse_event(nested_answer).ignored is None
+    asked_only = record("AssociateVpcCidrBlock", {"vpcId": VPC, "amazonProvidedIpv6CidrBlock": True}, {})
+    assert parse_event(asked_only).ignored is None
+    ipv4 = record("AssociateVpcCidrBlock", {"vpcId": VPC, "cidrBlock": "10.1.0.0/16"},
+                  {"vpcId": VPC, "cidrBlockAssociation": {"cidrBlock": "10.1.0.0/16"}})
+    assert parse_event(ipv4).ignored == "it associates an IPv4 block, which adds no egress rule"
+
+
+def test_the_group_of_an_authorize_is_its_requests_else_its_rules():
+    assert parse_event(dict(AUTHORIZE, requestParameters={})).group_id == GROUP
+    one = record("AuthorizeSecurityGroupEgress", {}, {"securityGroupRuleSet": {"items": [rule_item(NEW_RULE)]}})
+    assert parse_event(one).group_id == GROUP
+    other = "sg-0fffffffffffffff0"
+    assert parse_event(dict(AUTHORIZE, requestParameters={"groupId": other})).group_id == other
+
+
 def test_the_account_is_the_eventbridge_events_then_the_recipient_then_the_caller():
     assert parse_event(wrapped(AUTHORIZE, account="111111111111")).account == "111111111111"
     assert parse_event(dict(AUTHORIZE, recipientAccountId=None)).account == "210987654321"
@@ -89,6 +115,7 @@ def test_the_account_is_the_eventbridge_events_then_the_recipient_then_the_calle
     (dict(AUTHORIZE, eventSource="s3.amazonaws.com"), "it is a call to s3.amazonaws.com, not to EC2"),
     (wrapped(AUTHORIZE, **{"detail-type": "EC2 Instance State-change Notification"}),
      "its detail-type is 'EC2 Instance State-change Notification', not a CloudTrail API call"),
+    ({"detail": AUTHORIZE}, "its detail-type is 'None', not a CloudTrail API call"),
     (record("AuthorizeSecurityGroupEgress", {"groupId": GROUP}, {"securityGroupRuleSet": {"items": [
         rule_item(INGRESS_RULE, egress=False)]}}), "it added no egress rule"),
     (record("AssociateVpcCidrBlock", {"AssociateVpcCidrBlockRequest": {"VpcId": VPC, "CidrBlock": "10.1.0.0/16"}},
@@ -100,18 +127,28 @@ def test_what_adds_no_egress_rule_is_ignored_with_the_reason(given, reason):
 
 
 @pytest.mark.parametrize("given, message", [
-    ("{not json", "event '{not json' is not JSON"),
-    (["a"], "event ['a'] is not an EventBridge event or a CloudTrail record"),
-    ({"detail-type": "AWS API Call via CloudTrail", "detail": "x"}, "event.detail 'x' is not a CloudTrail record"),
-    ({"eventSource": "ec2.amazonaws.com"}, "event has no eventName: give an EventBridge event for a CloudTrail API call"),
+    ("{not json", "event '{not json' is not JSON (Expecting property name enclosed in double quotes: line 1 column 2 "
+                  "(char 1)): give the EventBridge event or the CloudTrail record, as a dictionary or its JSON text"),
+    (["a"], "event ['a'] is not an EventBridge event or a CloudTrail record (a dictionary or its JSON text)"),
+    ({"detail-type": "AWS API Call via CloudTrail", "detail": "x"},
+     "event.detail 'x' is not a CloudTrail record (a dictionary)"),
+    ({"detail-type": "AWS API Call via CloudTrail", "eventName": "CreateSecurityGroup"},
+     "event.detail None is not a CloudTrail record (a dictionary)"),
+    ({"eventSource": "ec2.amazonaws.com"}, "event has no eventName: give an EventBridge event for a CloudTrail API call "
+                                           "(detail-type 'AWS API Call via CloudTrail') or a CloudTrail record"),
+    ({"eventName": ""}, "event has no eventName"),
+    ({"eventName": 5}, "event has no eventName"),
     (record("AuthorizeSecurityGroupEgress", {"groupId": GROUP}, {}),
-     "event 'e-1' AuthorizeSecurityGroupEgress: its responseElements have no securityGroupRuleSet"),
+     "event 'e-1' AuthorizeSecurityGroupEgress: its responseElements have no securityGroupRuleSet, so the rules it "
+     "added are not known"),
+    (dict(record("AuthorizeSecurityGroupEgress", {"groupId": GROUP}, {}), eventID=None),
+     "event AuthorizeSecurityGroupEgress: its responseElements"),
     (record("CreateSecurityGroup", {}, {"groupId": "web"}), "event 'e-1' CreateSecurityGroup names no security group ID "
                                                             "(found 'web')"),
     (record("ModifySecurityGroupRules", {"ModifySecurityGroupRulesRequest": {"GroupId": GROUP, "SecurityGroupRule": {
         "SecurityGroupRuleId": "sgr-x"}}}), "event 'e-1' ModifySecurityGroupRules names a rule ID that is not one: 'sgr-x'"),
     (record("AssociateVpcCidrBlock", {"AssociateVpcCidrBlockRequest": {"VpcId": "vpc-1", "Ipv6Pool": "x"}}),
-     "event.detail.requestParameters.VpcId 'vpc-1' is not a VPC ID"),
+     "event's requestParameters vpcId 'vpc-1' is not a VPC ID"),
 ])
 def test_a_malformed_event_is_refused_naming_what_is_wrong(given, message):
     with pytest.raises(NetguardAwsError) as error:
@@ -148,6 +185,7 @@ def test_only_the_introduced_rules_that_the_policy_selects_go():
     assert ids(planned(AUTHORIZE, rule_filters=OPEN, keep=HTTPS)[1].remove) == [NEW_RULE]
     assert ids(planned(AUTHORIZE, rule_filters={"protocol": "udp"})[1].remove) == []
     assert ids(planned(CREATE, rule_filters=OPEN, keep=HTTPS)[1].remove) == [NEW_RULE, "sgr-0000000000000000d"]
+    assert ids(planned(CREATE)[1].remove) == [NEW_RULE, "sgr-0000000000000000d"], "allow-all rules only"
     assert ids(planned(ASSOCIATE)[1].remove) == ["sgr-0000000000000000d"]
     assert ids(planned(MODIFY, keep=[NEW_RULE])[1].remove) == []
     assert planned(AUTHORIZE)[1].unmatched == [], "a rule the event introduced that is gone is no error"
@@ -174,7 +212,9 @@ def test_a_modify_of_ingress_rules_only_is_ignored_and_its_egress_rules_are_list
     ingress["requestParameters"]["ModifySecurityGroupRulesRequest"]["SecurityGroupRule"] = [
         {"SecurityGroupRuleId": INGRESS_RULE}]
     event, plan = planned(ingress)
-    assert event_result(event, Outcome(plan, []))["outcome"] == "ignored"
+    assert event_result(event, Outcome(plan, [])) == {"name": "ModifySecurityGroupRules", "id": "e-1", "account": ACCOUNT,
+                                                      "region": "eu-west-1", "group_id": GROUP, "rule_ids": [],
+                                                      "outcome": "ignored"}
     both = json.loads(json.dumps(ingress))
     both["requestParameters"]["ModifySecurityGroupRulesRequest"]["SecurityGroupRule"].append(
         {"SecurityGroupRuleId": HTTPS_RULE})
