@@ -27,8 +27,8 @@ def globs(aws_api_matches):
     @functools.lru_cache(maxsize=None)
     def expression(pattern):
         # As moto does it: an unescaped * is any text, an unescaped ? any character or none, the whole value anchored.
-        pattern, _ = re.subn(r"(?<!\\)\*", r".*", pattern)
-        pattern, _ = re.subn(r"(?<!\\)\?", r".?", pattern)
+        pattern = re.sub(r"(?<!\\)\*", r".*", pattern)
+        pattern = re.sub(r"(?<!\\)\?", r".?", pattern)
         return re.compile("^%s$" % pattern)
 
     def matches(pattern, value):

@@ -165,6 +165,8 @@ def test_an_event_for_a_deleted_group_changes_nothing_and_fails_nothing(ec2, vpc
     ({"event": "{"}, "event '{' is not JSON"),
     ({"event": {"detail": {}}}, "event has no eventName"),
     ({"event": {"eventName": "CreateSecurityGroup"}, "revoke_all": True}, "parameters are mutually exclusive: event|revoke_all"),
+    ({"event": {"eventName": "CreateSecurityGroup", "awsRegion": "Moon-1", "responseElements": {
+        "groupId": "sg-0123456789abcdef0"}}}, "event's awsRegion 'Moon-1' is not an AWS region name such as us-east-1"),
 ])
 def test_bad_events_fail_before_any_call(api_calls, run_task, args, message):
     result = run_task(**args)
