@@ -91,11 +91,12 @@ def test_modify_takes_the_modified_egress_rule_whatever_it_allows_now(ec2, group
     assert (again["changed"], again["event"]["outcome"], writes(api_calls)) == (False, "nothing_left", [])
 
 
-def test_create_takes_the_new_groups_allow_all_rules(ec2, vpc, api_calls, run_task):
+@pytest.mark.parametrize("as_text", [False, True], ids=["dict", "json"])
+def test_create_takes_the_new_groups_allow_all_rules(ec2, vpc, api_calls, run_task, as_text):
     group_id = ec2.create_security_group(GroupName="new", Description="new", VpcId=vpc)["GroupId"]
     record = cloudtrail.create_security_group(group_id, vpc, "new")
 
-    result = run_task(event=cloudtrail.eventbridge(record))
+    result = run_task(event=json.dumps(cloudtrail.eventbridge(record)) if as_text else cloudtrail.eventbridge(record))
 
     assert (result["changed"], result["event"]["outcome"]) == (True, "revoked")
     assert len(result["event"]["rule_ids"]) == 1 and shapes(ec2, group_id) == []
