@@ -1,10 +1,13 @@
 """What a task plans for one group from what was read, and the guards over every plan. Pure: no endpoint."""
 
+import ipaddress
+
 import pytest
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
 from ansible_collections.netguard.aws.plugins.module_utils.guards import check_guards
-from ansible_collections.netguard.aws.plugins.module_utils.plan import plan_again, plan_group
+from ansible_collections.netguard.aws.plugins.module_utils.plan import plan_again, plan_group, with_additions
+from ansible_collections.netguard.aws.plugins.module_utils.reading import Destinations
 from ansible_collections.netguard.aws.plugins.module_utils.request import Change, Guards, RequestedRule
 from ansible_collections.netguard.aws.plugins.module_utils.restore_request import RestoreRule
 from ansible_collections.netguard.aws.plugins.module_utils.rules import EgressRule
@@ -12,8 +15,10 @@ from ansible_collections.netguard.aws.plugins.module_utils.selector import (
     EVERY_RULE,
     Choice,
     Predicate,
+    PrefixList,
     Selector,
     parse_keep,
+    parse_predicates,
     rule_id_choice,
 )
 from ansible_collections.netguard.aws.plugins.module_utils.targets import TargetGroup
@@ -150,3 +155,34 @@ def test_require_unused_refuses_the_groups_that_interfaces_use():
                                 "attached: %s (eni-00000000000000001); nothing was revoked" % used.group["GroupId"])
     # Without require_unused, the impact is reported and nothing is refused.
     check_guards([used._replace(affected=affected)], Guards(impact=True))
+
+
+def test_what_the_read_learnt_of_destinations_and_traffic_is_kept_through_every_replanning():
+    rules = RULES + described(api_rule("sgr-0000000000000000e", "udp", 53, 53, PrefixListId="pl-0123456789abcdef0"))
+    destinations = Destinations({"pl-0123456789abcdef0": PrefixList("corp", (ipaddress.ip_network("10.2.0.0/16"),))},
+                                {DATABASE: {"team": "db"}})
+    within = Choice((parse_predicates({"destination_within": ["10.0.0.0/8"]}, "rule_filters", [], ""),), None)
+    tagged = Choice((parse_predicates({"destination_group_tags": {"team": "db"}}, "rule_filters", [], ""),), None)
+    unused = Choice((Predicate(unused=True),), None)
+    change = Change(Selector((within, tagged, unused)))
+    plan = plan_group(TargetGroup(GROUP_ENTRY), "eu-west-1", rules, change, {}, (), frozenset(["sgr-0000000000000000b"]),
+                      destinations)
+    taken = ["sgr-0000000000000000a", "sgr-0000000000000000b", "sgr-0000000000000000c", "sgr-0000000000000000e"]
+    assert ids(plan.remove) == taken and plan.destinations == destinations
+    assert ids(plan_group(TargetGroup(GROUP_ENTRY), "eu-west-1", rules, change).remove) == ["sgr-0000000000000000a"]
+
+    marked = plan._replace(traffic="traffic", affected="affected", users="users")
+    again = plan_again(marked, rules)
+    assert (ids(again.remove), again.traffic, again.region, again.group, again.unused_rule_ids) == (
+        taken, "traffic", "eu-west-1", GROUP_ENTRY, frozenset(["sgr-0000000000000000b"]))
+    added = with_additions(marked, [restore_rule("tcp", 443, 443, "cidr_ipv4", "10.9.0.0/16")])
+    assert (ids(added.remove), added.traffic, added.affected, added.users, added.destinations) == (
+        taken, "traffic", "affected", "users", destinations)
+    assert (added.group, added.region, added.described) == (GROUP_ENTRY, "eu-west-1", rules)
+    assert [item.requested.rule.destination for item in added.add] == ["10.9.0.0/16"]
+
+
+def test_a_restore_removes_the_rules_it_names_by_id():
+    plan = plan_group(TargetGroup(GROUP_ENTRY, (), True, ("sgr-0000000000000000c", "sgr-0000000000000000d")),
+                      "us-east-1", RULES, Change(None))
+    assert ids(plan.remove) == ["sgr-0000000000000000c"]

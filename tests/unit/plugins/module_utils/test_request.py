@@ -693,3 +693,73 @@ def test_bad_exclude_filters_name_the_option_and_the_value(written, message):
 def test_exclude_filters_only_leave_groups_out_of_a_selection_of_many(kwargs, args, message):
     arguments = dict(args, exclude_filters={"tag:netguard-exempt": "true"}, protocol="all", cidr="0.0.0.0/0")
     assert message in ArgumentSpecValidator(**kwargs).validate(arguments).error_messages
+
+
+# ----- event ----------------------------------------------------------------------------------------------------
+
+EVENT_GROUP = "sg-0000000000000000e"
+EVENT_VPC = "vpc-0000000000000000e"
+
+
+def authorize_record(region="ap-south-1"):
+    return {"eventName": "AuthorizeSecurityGroupEgress", "eventSource": "ec2.amazonaws.com", "awsRegion": region,
+            "eventID": "e-9", "requestParameters": {"groupId": EVENT_GROUP}, "responseElements": {
+                "securityGroupRuleSet": {"items": [{"securityGroupRuleId": "sgr-0000000000000000e", "isEgress": True}]}}}
+
+
+def test_an_event_names_the_group_the_region_and_the_rules_each_with_the_policy():
+    request, _warnings = parse(group_id=None, event=authorize_record(), rule_filters={"protocol": "all"},
+                               keep=[{"protocol": "tcp", "ports_within": 443}])
+    assert request.event.id == "e-9" and request.connection.region == "ap-south-1"
+    assert (request.target.group_ids, request.target.group_name, request.target.vpc_id) == ((EVENT_GROUP,), None, None)
+    choice, = request.change.selector.choices
+    assert [predicate.rule_id for predicate in choice.predicates] == ["sgr-0000000000000000e", None]
+    assert choice.predicates[1].protocols == frozenset(["-1"])
+    assert [item.predicate.ports_within for item in request.change.selector.keep] == [((443, 443),)]
+    assert not request.target.bulk and request.change.removes
+
+
+def test_an_ipv6_block_names_the_default_group_of_its_vpc_and_region_wins_over_the_events():
+    record = {"eventName": "AssociateVpcCidrBlock", "eventSource": "ec2.amazonaws.com", "awsRegion": "eu-north-1",
+              "requestParameters": {"vpcId": EVENT_VPC, "amazonProvidedIpv6CidrBlock": True}}
+    request, _warnings = parse(group_id=None, event=record, region="us-west-2")
+    assert (request.target.group_ids, request.target.group_name, request.target.vpc_id) == (None, "default", EVENT_VPC)
+    assert request.connection.region == "us-west-2"
+    assert [choice.predicates[0].destinations for choice in request.change.selector.choices] == [
+        (frozenset([("cidr_ipv6", "::/0")]),)]
+    assert parse(group_id=None, event=dict(record, awsRegion=None))[0].connection.region is None
+
+
+def test_an_event_region_that_is_no_region_is_refused():
+    with pytest.raises(NetguardAwsError) as error:
+        parse(group_id=None, event=authorize_record("Moon-1"))
+    assert error.value.msg == "event's awsRegion 'Moon-1' is not an AWS region name such as us-east-1 or eu-west-3"
+
+
+def test_without_an_event_there_is_none_and_the_events_options_are_its_alone():
+    assert parse(revoke_all=True)[0].event is None
+    for option, value in (("filters", {"vpc-id": "vpc-0123456789abcdef0"}), ("revoke_all", True),
+                          ("security_group_rule_ids", ["sgr-0123456789abcdef0"]), ("protocol", "all"),
+                          ("regions", ["us-east-1"])):
+        with pytest.raises(AssertionError) as error:
+            parse(group_id=None, event=authorize_record(), **{option: value})
+        assert "parameters are mutually exclusive: event|%s" % option in str(error.value)
+
+
+# ----- replace_with in the request ------------------------------------------------------------------------------
+
+def test_replace_with_rules_are_what_the_change_adds_and_observed_needs_traffic():
+    request, _warnings = parse(protocol="all", cidr="0.0.0.0/0", replace_with=[
+        {"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "ip_ranges": [{"cidr_ip": "10.0.0.0/8"}]}])
+    change = request.change
+    assert [item.requested.rule for item in change.additions] == [item.requested.rule for item in change.replace.rules]
+    assert [(rule.protocol, rule.from_port, rule.destination) for rule in (
+        item.requested.rule for item in change.additions)] == [("tcp", 443, "10.0.0.0/8")]
+    assert parse(protocol="all", cidr="0.0.0.0/0")[0].change.additions == ()
+    assert parse(protocol="all", cidr="0.0.0.0/0")[0].change.replace is None
+    with pytest.raises(NetguardAwsError) as error:
+        parse(protocol="all", cidr="0.0.0.0/0", replace_with="observed")
+    assert error.value.msg == ("replace_with: observed needs traffic, the window of flow logs whose flows the new rules "
+                               "must allow, such as traffic: {days: 30}")
+    assert parse(protocol="all", cidr="0.0.0.0/0", replace_with="observed",
+                 traffic={"days": 30})[0].change.replace.observed is not None
