@@ -763,3 +763,9 @@ def test_replace_with_rules_are_what_the_change_adds_and_observed_needs_traffic(
                                "must allow, such as traffic: {days: 30}")
     assert parse(protocol="all", cidr="0.0.0.0/0", replace_with="observed",
                  traffic={"days": 30})[0].change.replace.observed is not None
+
+
+def test_replace_with_warns_of_what_it_canonicalised():
+    _request, warnings = parse(protocol="all", cidr="0.0.0.0/0", replace_with=[
+        {"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "ip_ranges": [{"cidr_ip": "10.1.5.5/16"}]}])
+    assert any("'10.1.5.5/16' was canonicalised to '10.1.0.0/16'" in warning for warning in warnings), warnings
