@@ -3,6 +3,7 @@
 import pytest
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.events import parse_event
 from ansible_collections.netguard.aws.plugins.module_utils.plan import plan_group
 from ansible_collections.netguard.aws.plugins.module_utils.request import (
     INFO_MODULE,
@@ -251,3 +252,34 @@ def test_the_groups_left_out_are_listed_by_region_and_id_in_bulk_results_and_lis
     assert raised.value.details["excluded"] == []
     assert "excluded" not in task_result(request(bulk=True), outcomes, [], False, False)
     assert "excluded" not in task_result(request(INFO_MODULE, bulk=True), [], [], False, False)
+
+
+def test_with_an_event_the_result_says_what_became_of_its_rules_in_check_mode_too():
+    record = {"eventName": "AuthorizeSecurityGroupEgress", "eventSource": "ec2.amazonaws.com", "awsRegion": "eu-west-3",
+              "eventID": "e-1", "recipientAccountId": OWNER, "requestParameters": {"groupId": GROUP},
+              "responseElements": {"securityGroupRuleSet": {"items": [
+                  {"securityGroupRuleId": ANYWHERE_RULE.rule_id, "isEgress": True}]}}}
+    event = parse_event(record)
+    with_event = request()._replace(event=event)
+    plan = planned()
+    expected = {"name": "AuthorizeSecurityGroupEgress", "id": "e-1", "account": OWNER, "region": "eu-west-3",
+                "group_id": GROUP, "rule_ids": [ANYWHERE_RULE.rule_id]}
+    revoked = task_result(with_event, [GroupOutcome(plan, revoked=[ANYWHERE_RULE])], [], True, False)
+    assert (revoked["check_mode"], revoked["event"]) == (True, dict(expected, outcome="revoked"))
+    kept = task_result(with_event, [GroupOutcome(plan)], [], False, False)
+    assert (kept["check_mode"], kept["event"]) == (False, dict(expected, outcome="allowed_by_policy"))
+    gone = task_result(with_event, [], [], False, False)
+    assert gone == {"changed": False, "warnings": [], "check_mode": False, "event": dict(expected, outcome="nothing_left")}
+    assert "event" not in task_result(request(), [GroupOutcome(plan)], [], False, False)
+
+
+def test_a_failed_group_that_had_rules_added_keeps_them_in_the_failure():
+    plan = planned(additions=[restore_rule("tcp", 443, 443, "10.9.0.0/16")])
+    added = described(api_rule("sgr-0000000000000000f", "tcp", 443, 443, CidrIpv4="10.9.0.0/16"))
+    with pytest.raises(NetguardAwsError) as error:
+        task_result(request(), [GroupOutcome(plan, added=added, error=DENIED)], [], False, False)
+    assert [rule["security_group_rule_id"] for rule in error.value.details["authorized_rules"]] == ["sgr-0000000000000000f"]
+    assert error.value.details["error_code"] == "UnauthorizedOperation"
+    with pytest.raises(NetguardAwsError) as error:
+        task_result(request(), [GroupOutcome(plan, error=DENIED)], [], False, False)
+    assert "authorized_rules" not in error.value.details
