@@ -14,6 +14,7 @@ ECS service (tasks of its next deployment).
 """
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError
+from ansible_collections.netguard.aws.plugins.module_utils.formatting import counted
 
 TYPES = ("instance", "lambda", "load_balancer", "vpc_endpoint", "other")
 EXAMPLES = 20
@@ -114,20 +115,16 @@ def user_count(affected, users):
 
 def diff_note(affected, users=None):
     """What the diff header says of a group's interfaces, and of its launch templates and ECS services if any."""
-    parts = [_counted(affected["total"], "network interface")]
+    parts = [counted(affected["total"], "network interface")]
     if users:
         kinds = (("launch_templates", "launch template"), ("ecs_services", "ECS service"))
-        parts += [_counted(len(users[key]), noun) for key, noun in kinds if users[key]]
+        parts += [counted(len(users[key]), noun) for key, noun in kinds if users[key]]
     listed = parts[0] if len(parts) == 1 else "%s and %s" % (", ".join(parts[:-1]), parts[-1])
     return "%s affected" % listed
 
 
 def _arn_name(arn):
     return str(arn).rsplit("/", 1)[-1]
-
-
-def _counted(count, noun):
-    return "%d %s%s" % (count, noun, "" if count == 1 else "s")
 
 
 def refuse_used(affected_by_group, users_by_group=None):

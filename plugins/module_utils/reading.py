@@ -20,7 +20,12 @@ from collections import namedtuple
 
 from ansible_collections.netguard.aws.plugins.module_utils.errors import NetguardAwsError, quoted
 from ansible_collections.netguard.aws.plugins.module_utils.impact import affected_interfaces, affected_users
-from ansible_collections.netguard.aws.plugins.module_utils.rules import PREFIX_LIST_ID, REFERENCED_GROUP_ID, DescribedRule
+from ansible_collections.netguard.aws.plugins.module_utils.rules import (
+    PREFIX_LIST_ID,
+    REFERENCED_GROUP_ID,
+    DescribedRule,
+    tag_dict,
+)
 from ansible_collections.netguard.aws.plugins.module_utils.selector import (
     PrefixList,
     group_names,
@@ -87,7 +92,7 @@ def read_destinations(api, selector, egress):
                                               for cidr in api.prefix_list_entries(prefix_list_id)))
                        for prefix_list_id in prefix_list_ids)
     if group_ids and needs_group_tags(selector):
-        group_tags = dict((group["GroupId"], dict((tag["Key"], tag.get("Value", "")) for tag in group.get("Tags") or ()))
+        group_tags = dict((group["GroupId"], tag_dict(group.get("Tags")))
                           for group in api.security_groups(group_ids=group_ids))
     prefix_lists = dict((prefix_list_id, PrefixList(names.get(prefix_list_id), entries.get(prefix_list_id)))
                         for prefix_list_id in prefix_list_ids)

@@ -198,6 +198,11 @@ def group_destination(value, option):
     return REFERENCED_GROUP_NAME, group_name(value, option)
 
 
+def tag_dict(tags):
+    """``{key: value}`` of AWS's ``Tags`` list (``[{Key, Value}]``, or None)."""
+    return dict((tag["Key"], tag.get("Value", "")) for tag in tags or ())
+
+
 class DescribedRule:
     """A rule as ``DescribeSecurityGroupRules`` returns it, with its canonical form."""
 
@@ -210,7 +215,7 @@ class DescribedRule:
         referenced = api_rule.get("ReferencedGroupInfo") or {}
         self.group_owner = referenced.get("UserId")
         self.peering_status = referenced.get("PeeringStatus")
-        self.tags = dict((tag["Key"], tag.get("Value", "")) for tag in api_rule.get("Tags") or ())
+        self.tags = tag_dict(api_rule.get("Tags"))
         protocol = canonical_protocol(api_rule["IpProtocol"], "IpProtocol")
         from_port, to_port = port_key(protocol, api_rule.get("FromPort"), api_rule.get("ToPort"))
         self.rule = EgressRule(protocol, from_port, to_port, *_described_destination(api_rule))
